@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ComponentsAppConfig(AppConfig):
+    name = "components_app"
+    verbose_name = "Components"

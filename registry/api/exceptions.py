@@ -1,0 +1,97 @@
+"""One DRF exception handler for both surfaces: every error leaves in its surface's envelope."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from registry.api.envelopes import error_body
+from registry.errors import RegistryError
+
+logger = logging.getLogger("registry.api")
+
+_CODES = {
+    exceptions.NotAuthenticated: "UNAUTHENTICATED",
+    exceptions.AuthenticationFailed: "UNAUTHENTICATED",
+    exceptions.PermissionDenied: "FORBIDDEN",
+    exceptions.NotFound: "NOT_FOUND",
+    exceptions.MethodNotAllowed: "METHOD_NOT_ALLOWED",
+    exceptions.NotAcceptable: "NOT_ACCEPTABLE",
+    exceptions.UnsupportedMediaType: "UNSUPPORTED_MEDIA_TYPE",
+    exceptions.Throttled: "RATE_LIMITED",
+    exceptions.ParseError: "MALFORMED_REQUEST",
+    exceptions.ValidationError: "VALIDATION_FAILED",
+}
+
+
+def _flatten_validation(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as ``{"field.sub": [messages]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "non_field_errors":
+                name = prefix or "body"
+            out.update(_flatten_validation(value, name))
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            out[prefix or "body"] = [str(item) for item in detail]
+        else:
+            for index, item in enumerate(detail):
+                out.update(_flatten_validation(item, f"{prefix}[{index}]"))
+    else:
+        out[prefix or "body"] = [str(detail)]
+    return out
+
+
+def registry_exception_handler(exc, context):
+    request = context.get("request")
+    path = request.path if request is not None else ""
+    headers: dict[str, str] = {}
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, RegistryError):
+        body = error_body(path, exc.code, exc.message, exc.details)
+        return Response(body, status=exc.status)
+
+    if isinstance(exc, exceptions.APIException):
+        code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "ERROR")
+        details: dict = {}
+        if isinstance(exc, exceptions.ValidationError):
+            fields = _flatten_validation(exc.detail)
+            details = {"fields": fields}
+            first_field, first_messages = next(iter(fields.items()), ("body", ["Invalid input."]))
+            message = f"{first_field}: {first_messages[0]}"
+        else:
+            message = str(exc.detail)
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None) is not None:
+            headers["Retry-After"] = str(int(exc.wait))
+            details = {"retryAfter": int(exc.wait)}
+        if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+            view = context.get("view")
+            if view is not None and not headers.get("WWW-Authenticate"):
+                header = view.get_authenticate_header(request)
+                if header:
+                    headers["WWW-Authenticate"] = header
+            status_code = status.HTTP_401_UNAUTHORIZED
+        else:
+            status_code = exc.status_code
+        return Response(error_body(path, code, message, details), status=status_code, headers=headers)
+
+    logger.exception("Unhandled error on %s", path, exc_info=exc)
+    return Response(
+        error_body(path, "INTERNAL_ERROR", "An unexpected error occurred. It has been logged."),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def json_error(request, code: str, message: str, status_code: int) -> JsonResponse:
+    return JsonResponse(error_body(request.path, code, message), status=status_code)

@@ -1,0 +1,57 @@
+"""``Authorization: Bearer <token>`` authentication for both API surfaces."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from registry.models import ApiToken
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != self.keyword.lower():
+            return None  # another scheme (Basic, Session...) is not ours to judge
+        secret = secret.strip()
+        if not secret or " " in secret:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header: expected 'Bearer <token>'.")
+        token = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(secret)).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("This token has been revoked.")
+        if token.is_expired:
+            raise exceptions.AuthenticationFailed("This token has expired.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("The token's user is inactive.")
+        self._record_use(token)
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="api"'
+
+    @staticmethod
+    def _record_use(token: ApiToken) -> None:
+        # Write last use at most once per resolution window: reads should not each cost a write.
+        now = timezone.now()
+        window = timedelta(seconds=settings.REGISTRY_TOKEN_LAST_USED_RESOLUTION)
+        if token.last_used_at is None or now - token.last_used_at >= window:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+
+
+def request_token(request) -> ApiToken | None:
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, ApiToken) else None
+
+
+def is_read_only(request) -> bool:
+    token = request_token(request)
+    return bool(token and token.read_only)

@@ -1,0 +1,116 @@
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import (
+    GrantFactory,
+    OrganizationFactory,
+    PackageFactory,
+    ProjectFactory,
+    UserFactory,
+    make_token,
+)
+
+
+@pytest.fixture(autouse=True)
+def artifact_storage_in_tmp(settings, tmp_path):
+    """Every test writes blobs and media under its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "artifacts": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "artifacts"},
+        },
+    }
+    return tmp_path / "artifacts"
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(username="staff", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="acme")
+
+
+@pytest.fixture
+def project(organization):
+    return ProjectFactory(organization=organization, name="finance")
+
+
+@pytest.fixture
+def package(project):
+    return PackageFactory(project=project, name="ledger")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """An API client authenticated as ``user`` with a fresh bearer token."""
+
+    def build(user, **token_kwargs) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user, **token_kwargs)}")
+        return client
+
+    return build
+
+
+@pytest.fixture
+def grant():
+    """Give ``user`` (or ``group``) ``role`` on an organization, project or package."""
+
+    def build(scope, role, *, user=None, group=None):
+        from packages_app.models import Package
+        from registry.models import Organization, Project
+
+        key = {Organization: "organization", Project: "project", Package: "package"}[type(scope)]
+        return GrantFactory(**{key: scope}, user=user, group=group, role=role)
+
+    return build
+
+
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def broker_url():
+    """The live Redis broker for real-worker tests, from TEST_REDIS_URL."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set: no live broker for real-worker tests")
+    if not _reachable(url):
+        pytest.skip(f"the broker at {url} is not reachable")
+    return url
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (.ci/run does)")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
