@@ -29,6 +29,16 @@ def artifact_storage_in_tmp(settings, tmp_path):
     return tmp_path / "artifacts"
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit buckets and read caches never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

@@ -1,0 +1,22 @@
+"""gunicorn settings for the web process: `gunicorn -c config/gunicorn.conf.py config.wsgi`.
+
+Every value can be overridden from the environment, so one file serves a laptop and a fleet.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Threads let one worker overlap a slow upload or download with other requests.
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+worker_class = "gthread"
+# Large uploads stream in for a while; the timeout is per request, not per chunk.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 300))
+graceful_timeout = 30
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
+max_requests_jitter = 500
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
