@@ -155,6 +155,8 @@ if S3_BUCKET:
             "file_overwrite": False,
             "default_acl": None,
             "querystring_auth": True,
+            "querystring_expire": env_int("REGISTRY_SIGNED_URL_SECONDS", 300),
+            "signature_version": "s3v4",
         },
     }
 else:
@@ -163,11 +165,35 @@ else:
         "OPTIONS": {"location": MEDIA_ROOT / "artifacts", "base_url": None},
     }
 
+# Replica locations for replicationCount > 1: more buckets on S3 (S3_REPLICA_BUCKETS, comma-separated),
+# otherwise folders beside the primary (REGISTRY_FILESYSTEM_REPLICAS of them).
+if S3_BUCKET:
+    REPLICA_STORAGES = {
+        f"replica-{n}": {**ARTIFACT_STORAGE, "OPTIONS": {**ARTIFACT_STORAGE["OPTIONS"], "bucket_name": bucket}}
+        for n, bucket in enumerate(env_list("S3_REPLICA_BUCKETS", []), start=1)
+    }
+else:
+    REPLICA_STORAGES = {
+        f"replica-{n}": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": MEDIA_ROOT / f"replica-{n}", "base_url": None},
+        }
+        for n in range(1, env_int("REGISTRY_FILESYSTEM_REPLICAS", 2) + 1)
+    }
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "artifacts": ARTIFACT_STORAGE,
+    **REPLICA_STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Where copies of an artifact may live, primary first; replicationCount may not exceed its length.
+REGISTRY_STORAGE_LOCATIONS = ["artifacts", *REPLICA_STORAGES]
+# Downloads may redirect to a short-lived signed URL (S3 only) instead of streaming through Django.
+REGISTRY_DOWNLOAD_REDIRECT = env_bool("REGISTRY_DOWNLOAD_REDIRECT", False)
+REGISTRY_SIGNED_URL_SECONDS = env_int("REGISTRY_SIGNED_URL_SECONDS", 300)
+# Downloads up to this size are re-hashed before sending, so a silently corrupted copy is never served.
+REGISTRY_DOWNLOAD_VERIFY_MAX_BYTES = env_int("REGISTRY_DOWNLOAD_VERIFY_MAX_BYTES", 16 * 1024 * 1024)
 
 # Uploads: anything over 2.5 MB is streamed to a temporary file rather than held in memory.
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None

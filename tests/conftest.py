@@ -21,9 +21,12 @@ def artifact_storage_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
-        "artifacts": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "artifacts"},
+        **{
+            location: {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": tmp_path / location},
+            }
+            for location in settings.REGISTRY_STORAGE_LOCATIONS
         },
     }
     return tmp_path / "artifacts"

@@ -1,0 +1,61 @@
+"""Artifacts on an S3-compatible store, switched on by settings alone."""
+
+import io
+import urllib.request
+
+import pytest
+from django.core.files.storage import storages
+
+from packages_app.models import artifact_key
+from packages_app.replication import open_healthy_copy, replicate_artifact, verify_replicas
+from packages_app.services import digest_stream, store_artifact
+from tests.factories import PackageFactory, make_version
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_artifact_is_stored_in_the_bucket_under_its_digest(s3_storages):
+    client, buckets = s3_storages
+    data = b"PK\x03\x04 an archive"
+    artifact = store_artifact(stream=io.BytesIO(data), digests=digest_stream(io.BytesIO(data)))
+    stored = client.get_object(Bucket=buckets["artifacts"], Key=artifact_key(artifact.sha256))["Body"].read()
+    assert stored == data
+
+
+def test_identical_bytes_on_s3_share_one_blob(s3_storages):
+    client, buckets = s3_storages
+    data = b"same bytes"
+    first = store_artifact(stream=io.BytesIO(data), digests=digest_stream(io.BytesIO(data)))
+    second = store_artifact(stream=io.BytesIO(data), digests=digest_stream(io.BytesIO(data)))
+    listed = client.list_objects_v2(Bucket=buckets["artifacts"])["KeyCount"]
+    assert (first.pk, listed) == (second.pk, 1)
+
+
+def test_replicas_on_s3_are_repaired_after_a_delete(s3_storages, project):
+    client, buckets = s3_storages
+    version = make_version(PackageFactory(project=project, replication_count=2), "1.0.0")
+    replicate_artifact(artifact_id=version.artifact_id)
+    key = artifact_key(version.artifact.sha256)
+    client.delete_object(Bucket=buckets["replica-1"], Key=key)
+    report = verify_replicas(batch_size=10)
+    assert report.repaired == [f"{version.artifact.sha256}@replica-1"]
+    assert client.head_object(Bucket=buckets["replica-1"], Key=key)["ContentLength"] == version.artifact.size
+
+
+def test_a_missing_primary_on_s3_is_served_from_the_replica_bucket(s3_storages, project):
+    client, buckets = s3_storages
+    version = make_version(PackageFactory(project=project, replication_count=2), "1.0.0")
+    replicate_artifact(artifact_id=version.artifact_id)
+    client.delete_object(Bucket=buckets["artifacts"], Key=artifact_key(version.artifact.sha256))
+    location, handle = open_healthy_copy(version.artifact)
+    with handle:
+        assert location == "replica-1"
+        assert len(handle.read()) == version.artifact.size
+
+
+def test_a_signed_url_fetches_the_blob_and_expires(s3_storages, project, settings):
+    version = make_version(PackageFactory(project=project), "1.0.0")
+    url = storages["artifacts"].url(artifact_key(version.artifact.sha256))
+    assert "X-Amz-Expires=" + str(settings.REGISTRY_SIGNED_URL_SECONDS) in url
+    with urllib.request.urlopen(url) as response:
+        assert len(response.read()) == version.artifact.size
