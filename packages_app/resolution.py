@@ -1,0 +1,513 @@
+"""Dependency resolution: declared requirements in, one version per package of the closure out.
+
+The one resolver used by both API surfaces and the admin. Ranges are npm-style and parsed by
+semantic_version's ``NpmSpec``; the search (highest satisfying version, with backtracking) is resolvelib's,
+the resolver pip uses; cycles in the chosen graph are found with networkx.
+
+Candidates are read in bulk before resolvelib runs: one query per layer of the closure (every package
+first seen at the same distance from the root is read together), never one query per package. resolvelib
+then works on memory only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict, deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import networkx as nx
+import resolvelib
+from django.db import transaction
+from django.db.models import Q
+from semantic_version import NpmSpec
+from semantic_version import Version as SemVer
+
+from packages_app.models import ArchiveStatus, Dependency, LockEntry, Package, Version
+from registry.errors import RegistryError, validation_failed
+from registry.models import Project
+from registry.naming import NAME_MAX_LENGTH, NAME_PATTERN
+
+MAX_RANGE_LENGTH = 200
+# Versions listed per package in a conflict report: enough to choose a range, short enough to read.
+MAX_AVAILABLE_LISTED = 50
+ROOT_ID = 0  # the version being published has no row yet
+_NAME = re.compile(NAME_PATTERN)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A declared dependency: the package a reference names, and the range asked of it."""
+
+    package: Package
+    reference: str
+    range: str
+
+
+@dataclass(frozen=True)
+class LockedNode:
+    """One package of a resolved closure and the edge it was first reached through (breadth first)."""
+
+    package_id: int
+    package_name: str
+    version_id: int
+    version: str
+    parent_id: int | None  # None: a direct dependency of the root
+    range: str
+    depth: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.package_name}@{self.version}"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome of a successful resolution.
+
+    ``nodes`` in breadth-first order from the root; ``edges`` every requirement edge of the chosen
+    graph as ``(from_version_id, to_version_id, range)``, the root being ``ROOT_ID``.
+    """
+
+    root_label: str
+    nodes: tuple[LockedNode, ...]
+    edges: tuple[tuple[int, int, str], ...]
+    queries: int = 0  # database round trips spent reading candidates
+
+    @property
+    def chosen(self) -> dict[str, str]:
+        """package name -> chosen version."""
+        return {node.package_name: node.version for node in self.nodes}
+
+    @property
+    def depth(self) -> int:
+        return max((node.depth for node in self.nodes), default=0)
+
+
+# --- ranges and references ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def parse_range(text: str) -> NpmSpec:
+    """The NpmSpec for ``text``; a malformed range is a 400 VALIDATION_FAILED."""
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_RANGE_LENGTH:
+        raise validation_failed("dependencies", f"'{text}' is not a version range", range=str(text)[:MAX_RANGE_LENGTH])
+    try:
+        return NpmSpec(text)
+    except ValueError:
+        raise validation_failed(
+            "dependencies",
+            f"'{text}' is not a version range (use npm syntax: 1.2.3, ^1.2.0, ~1.2.0, >=1.0.0 <2.0.0, *)",
+            range=text,
+        ) from None
+
+
+def _split_reference(*, project: Project, reference: str) -> tuple[str, str, str]:
+    """(organization, project, package) named by ``package``, ``project/package`` or ``org/project/package``."""
+    if not isinstance(reference, str):
+        raise validation_failed("dependencies", "a dependency reference must be a string")
+    parts = reference.split("/")
+    if not 1 <= len(parts) <= 3 or not all(_NAME.match(part) and len(part) <= NAME_MAX_LENGTH for part in parts):
+        raise validation_failed(
+            "dependencies",
+            f"'{reference[:200]}' is not a package reference (package, project/package or org/project/package)",
+            reference=reference[:200],
+        )
+    defaults = [project.organization.name, project.name]
+    return tuple(defaults[: 3 - len(parts)] + parts)  # type: ignore[return-value]
+
+
+def parse_requirements(*, project: Project, declared: Mapping[str, str], user) -> list[Requirement]:
+    """Turn ``{"<reference>": "<range>"}`` declared in ``project`` into requirements, in one query.
+
+    A reference to a package that does not exist or that ``user`` cannot read is a 400
+    DEPENDENCY_NOT_FOUND (the two are not told apart); a bad range is a 400 VALIDATION_FAILED.
+    """
+    if not isinstance(declared, Mapping):
+        raise validation_failed("dependencies", 'must be an object: {"<reference>": "<range>"}')
+    if not declared:
+        return []
+    wanted: dict[str, tuple[str, str, str]] = {}
+    for reference, text in declared.items():
+        wanted[reference] = _split_reference(project=project, reference=reference)
+        parse_range(text)
+    lookup = Q()
+    for org_name, project_name, package_name in set(wanted.values()):
+        lookup |= Q(
+            project__organization__name__iexact=org_name, project__name__iexact=project_name, name__iexact=package_name
+        )
+    found = {
+        (p.project.organization.name.lower(), p.project.name.lower(), p.name.lower()): p
+        for p in Package.objects.visible_to(user).filter(lookup).select_related("project__organization")
+    }
+    missing = [ref for ref, parts in wanted.items() if tuple(part.lower() for part in parts) not in found]
+    if missing:
+        raise RegistryError(
+            "DEPENDENCY_NOT_FOUND",
+            f"Dependency '{missing[0]}' was not found",
+            status=400,
+            details={"reference": missing[0], "missing": missing},
+        )
+    requirements = [
+        Requirement(package=found[tuple(part.lower() for part in wanted[ref])], reference=ref, range=text)
+        for ref, text in declared.items()
+    ]
+    seen: dict[int, str] = {}
+    for requirement in requirements:
+        if requirement.package.pk in seen:
+            raise validation_failed(
+                "dependencies",
+                f"'{seen[requirement.package.pk]}' and '{requirement.reference}' name the same package",
+                references=[seen[requirement.package.pk], requirement.reference],
+            )
+        seen[requirement.package.pk] = requirement.reference
+    return requirements
+
+
+# --- the in-memory registry resolvelib works on --------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Candidate:
+    id: int  # Version.pk, ROOT_ID for the version being published
+    package_id: int
+    version: str
+    numbers: tuple[int, int, int]
+    declared: list[tuple[int, str]] = field(default_factory=list)  # (package_id, range)
+    _semver: SemVer | None = None
+
+    @property
+    def semver(self) -> SemVer:
+        if self._semver is None:
+            self._semver = SemVer(major=self.numbers[0], minor=self.numbers[1], patch=self.numbers[2])
+        return self._semver
+
+
+@dataclass(frozen=True, eq=False)
+class _Need:
+    """A requirement as resolvelib sees it; ``allowed`` are the ids of the candidates that satisfy it."""
+
+    package_id: int
+    range: str
+    parent_id: int
+    allowed: frozenset[int]
+
+
+class _Registry:
+    """Candidates of every package the resolution may touch, read layer by layer."""
+
+    def __init__(self, *, root: _Candidate, root_package_name: str | None):
+        self.root = root
+        self.candidates: dict[int, list[_Candidate]] = {}  # newest first
+        self.names: dict[int, str] = {}
+        self.labels: dict[int, str] = {}
+        self.queries = 0
+        self._allowed: dict[tuple[int, str], frozenset[int]] = {}
+        self._needs: dict[int, list[_Need]] = {}
+        if root.package_id:
+            self.candidates[root.package_id] = [root]
+            self.names[root.package_id] = root_package_name or ""
+
+    def load(self, package_ids: set[int]) -> None:
+        """Read the available versions of ``package_ids`` with their declared dependencies: one query."""
+        self.queries += 1
+        rows = (
+            Version.objects.filter(package_id__in=package_ids, archive_status=ArchiveStatus.UNARCHIVE)
+            .order_by("package_id", "-major", "-minor", "-patch")
+            .values_list(
+                "pk",
+                "package_id",
+                "version",
+                "major",
+                "minor",
+                "patch",
+                "dependencies__package_id",
+                "dependencies__package__name",
+                "dependencies__range",
+            )
+        )
+        for package_id in package_ids:
+            self.candidates.setdefault(package_id, [])
+        last: _Candidate | None = None
+        for pk, package_id, version, major, minor, patch, dep_package_id, dep_name, dep_range in rows:
+            if last is None or last.id != pk:
+                last = _Candidate(id=pk, package_id=package_id, version=version, numbers=(major, minor, patch))
+                self.candidates[package_id].append(last)
+            if dep_package_id is not None:
+                last.declared.append((dep_package_id, dep_range))
+                self.names.setdefault(dep_package_id, dep_name)
+
+    def allowed(self, package_id: int, text: str) -> frozenset[int]:
+        key = (package_id, text)
+        if key not in self._allowed:
+            spec = parse_range(text)
+            self._allowed[key] = frozenset(c.id for c in self.candidates[package_id] if c.semver in spec)
+        return self._allowed[key]
+
+    def needs(self, candidate: _Candidate) -> list[_Need]:
+        if candidate.id not in self._needs:
+            self._needs[candidate.id] = [
+                _Need(package_id=pid, range=text, parent_id=candidate.id, allowed=self.allowed(pid, text))
+                for pid, text in candidate.declared
+            ]
+        return self._needs[candidate.id]
+
+    def label(self, candidate_id: int) -> str:
+        return self.labels[candidate_id]
+
+    def fill(self) -> None:
+        """Read candidates breadth first, following only versions some requirement could choose.
+
+        A version can be chosen only if it satisfies a range placed on its package by another version
+        that can be chosen, so the dependencies of every other version are never followed.
+        """
+        seen_ranges: set[tuple[int, str]] = set()
+        expanded: set[int] = set()
+        pending = list(self.root.declared)
+        while pending:
+            unread = {package_id for package_id, _ in pending if package_id not in self.candidates}
+            if unread:
+                self.load(unread)
+            next_layer: list[tuple[int, str]] = []
+            queue = deque(pending)
+            while queue:
+                package_id, text = queue.popleft()
+                if (package_id, text) in seen_ranges:
+                    continue
+                seen_ranges.add((package_id, text))
+                allowed = self.allowed(package_id, text)
+                for candidate in self.candidates[package_id]:
+                    if candidate.id in allowed and candidate.id not in expanded:
+                        expanded.add(candidate.id)
+                        for edge in candidate.declared:
+                            (queue if edge[0] in self.candidates else next_layer).append(edge)
+            pending = next_layer
+        for candidates in self.candidates.values():
+            for candidate in candidates:
+                self.labels[candidate.id] = f"{self.names.get(candidate.package_id, '?')}@{candidate.version}"
+
+
+class _Provider(resolvelib.AbstractProvider):
+    def __init__(self, registry: _Registry):
+        self.registry = registry
+
+    def identify(self, requirement_or_candidate):
+        return requirement_or_candidate.package_id
+
+    def narrow_requirement_selection(self, identifiers, resolutions, candidates, information, backtrack_causes):
+        # Work on what most recently caused backtracking first (as pip does); otherwise on one package,
+        # chosen deterministically, so resolvelib never has to sort every open package each round.
+        causes = {cause.requirement.package_id for cause in backtrack_causes}
+        identifiers = list(identifiers)
+        preferred = [identifier for identifier in identifiers if identifier in causes]
+        return [min(preferred or identifiers)]
+
+    def get_preference(self, identifier, resolutions, candidates, information, backtrack_causes):
+        return identifier
+
+    def find_matches(self, identifier, requirements, incompatibilities):
+        needs = list(requirements[identifier])
+        bad = {candidate.id for candidate in incompatibilities[identifier]}
+        return [
+            candidate
+            for candidate in self.registry.candidates[identifier]
+            if candidate.id not in bad and all(candidate.id in need.allowed for need in needs)
+        ]
+
+    def is_satisfied_by(self, requirement, candidate):
+        return candidate.id in requirement.allowed
+
+    def get_dependencies(self, candidate):
+        return self.registry.needs(candidate)
+
+
+# --- resolve -------------------------------------------------------------------------------------
+
+
+def resolve(*, root_label: str, requirements: Sequence[Requirement], root_package_id: int | None = None) -> Resolution:
+    """Choose one version of every package in the closure of ``requirements``: the highest that satisfies
+    every requirement on it, backtracking when a choice leads to a conflict. Archived versions are not
+    chosen.
+
+    ``root_label`` is ``name@version`` of what is being published; when ``root_package_id`` is given, that
+    package's only candidate is the root itself, so anything in the closure that needs it either accepts
+    the root (a cycle) or conflicts with it.
+
+    Raises 409 INVALID_PACKAGE_DEPENDENCY (``details.conflicts``) or 409 CIRCULAR_DEPENDENCY
+    (``details.cycle``, a closed path of ``name@version``).
+    """
+    root_name, _, root_version = root_label.rpartition("@")
+    for requirement in requirements:
+        parse_range(requirement.range)
+        if root_package_id is not None and requirement.package.pk == root_package_id:
+            raise _cycle_error([root_label, root_label])
+    root = _Candidate(
+        id=ROOT_ID,
+        package_id=root_package_id or 0,
+        version=root_version,
+        numbers=_numbers(root_version),
+        declared=[(r.package.pk, r.range) for r in requirements],
+    )
+    registry = _Registry(root=root, root_package_name=root_name)
+    for requirement in requirements:
+        registry.names[requirement.package.pk] = requirement.package.name
+    registry.fill()
+    registry.labels[ROOT_ID] = root_label
+
+    provider = _Provider(registry)
+    resolver = resolvelib.Resolver(provider, resolvelib.BaseReporter())
+    try:
+        result = resolver.resolve(registry.needs(root), max_rounds=max(100, 20 * len(registry.candidates)))
+    except resolvelib.ResolutionImpossible as impossible:
+        raise _conflict_error(registry, impossible.causes) from None
+    except resolvelib.ResolutionTooDeep:
+        raise RegistryError(
+            "INVALID_PACKAGE_DEPENDENCY",
+            "The dependencies could not be resolved: the search for compatible versions took too long",
+            status=409,
+            details={"conflicts": []},
+        ) from None
+    chosen: dict[int, _Candidate] = {pid: candidate for pid, candidate in result.mapping.items()}
+    if root_package_id is not None:
+        chosen[root_package_id] = root
+    return _build_resolution(registry, root_label, chosen)
+
+
+def _numbers(version: str) -> tuple[int, int, int]:
+    try:
+        major, minor, patch = (int(part) for part in version.split("."))
+    except ValueError:
+        return (0, 0, 0)
+    return (major, minor, patch)
+
+
+def _build_resolution(registry: _Registry, root_label: str, chosen: dict[int, _Candidate]) -> Resolution:
+    graph = nx.DiGraph()
+    graph.add_node(ROOT_ID)
+    edges: list[tuple[int, int, str]] = []
+    nodes: list[LockedNode] = []
+    depth = {ROOT_ID: 0}
+    queue = deque([registry.root])
+    while queue:  # breadth first, so each node records the shortest edge that reaches it
+        parent = queue.popleft()
+        for package_id, text in sorted(parent.declared, key=lambda item: registry.names.get(item[0], "")):
+            child = chosen[package_id]
+            edges.append((parent.id, child.id, text))
+            graph.add_edge(parent.id, child.id)
+            if child.id in depth:
+                continue
+            depth[child.id] = depth[parent.id] + 1
+            nodes.append(
+                LockedNode(
+                    package_id=package_id,
+                    package_name=registry.names.get(package_id, "?"),
+                    version_id=child.id,
+                    version=child.version,
+                    parent_id=None if parent.id == ROOT_ID else parent.id,
+                    range=text,
+                    depth=depth[child.id],
+                )
+            )
+            queue.append(child)
+    try:
+        cycle = nx.find_cycle(graph, source=ROOT_ID)
+    except nx.NetworkXNoCycle:
+        cycle = None
+    if cycle:
+        path = [registry.label(edge[0]) for edge in cycle] + [registry.label(cycle[0][0])]
+        raise _cycle_error(path)
+    return Resolution(root_label=root_label, nodes=tuple(nodes), edges=tuple(edges), queries=registry.queries)
+
+
+def _cycle_error(path: list[str]) -> RegistryError:
+    return RegistryError(
+        "CIRCULAR_DEPENDENCY",
+        "Package dependency cycle detected: " + " -> ".join(path),
+        status=409,
+        details={"cycle": path},
+    )
+
+
+def _conflict_error(registry: _Registry, causes) -> RegistryError:
+    """A report a person can act on: for each package, two requirements on it that cannot both hold."""
+    by_package: dict[int, list] = defaultdict(list)
+    for cause in causes:
+        by_package[cause.requirement.package_id].append(cause.requirement)
+    conflicts = []
+    for package_id, needs in by_package.items():
+        unique = list({(need.parent_id, need.range): need for need in needs}.values())
+        available = [c.version for c in registry.candidates.get(package_id, [])]
+        name = registry.names.get(package_id, "?")
+        for required, provided in _clashing_pairs(unique):
+            conflicts.append(
+                {
+                    "package": name,
+                    "required": {"by": registry.label(required.parent_id), "version": required.range},
+                    "provided": (
+                        {"by": registry.label(provided.parent_id), "version": provided.range}
+                        if provided is not None
+                        else _provided_alone(registry, package_id)
+                    ),
+                    "available": available[:MAX_AVAILABLE_LISTED],
+                }
+            )
+    first = conflicts[0] if conflicts else None
+    message = "Incompatible package versions"
+    if first is not None and first["provided"] is None:
+        message = f"No available version of {first['package']} satisfies {first['required']['version']}"
+    return RegistryError("INVALID_PACKAGE_DEPENDENCY", message, status=409, details={"conflicts": conflicts})
+
+
+def _provided_alone(registry: _Registry, package_id: int) -> dict | None:
+    """What a lone unsatisfiable requirement clashed with: the root itself when it names the root's package."""
+    if package_id and package_id == registry.root.package_id:
+        return {"by": registry.label(ROOT_ID), "version": registry.root.version}
+    return None
+
+
+def _clashing_pairs(needs: list[_Need]) -> list[tuple[_Need, _Need | None]]:
+    """Pairs of requirements no single candidate satisfies; a lone requirement nothing satisfies."""
+    lonely = [(need, None) for need in needs if not need.allowed]
+    pairs = [
+        (a, b)
+        for index, a in enumerate(needs)
+        for b in needs[index + 1 :]
+        if a.allowed and b.allowed and not (a.allowed & b.allowed)
+    ]
+    if lonely or pairs:
+        return lonely + pairs
+    # No two clash on their own (three or more together do, or a candidate was ruled out by its own
+    # dependencies): show them side by side so the whole set is visible.
+    if len(needs) == 1:
+        return [(needs[0], None)]
+    return [(needs[0], other) for other in needs[1:]]
+
+
+# --- the lock ------------------------------------------------------------------------------------
+
+
+def record_dependencies(*, version: Version, requirements: Sequence[Requirement], resolution: Resolution) -> None:
+    """Write ``version``'s declared dependencies and its lock, inside the caller's publish transaction.
+
+    ROOT_ID in ``resolution`` stands for ``version``; the lock never changes afterwards.
+    """
+    with transaction.atomic():
+        dependencies = [
+            Dependency(version=version, package=r.package, reference=r.reference, range=r.range) for r in requirements
+        ]
+        for dependency in dependencies:
+            dependency.full_clean(validate_unique=False, validate_constraints=False)
+        Dependency.objects.bulk_create(dependencies)
+        entries = [
+            LockEntry(
+                root=version,
+                package_id=node.package_id,
+                resolved_id=version.pk if node.version_id == ROOT_ID else node.version_id,
+                parent_id=node.parent_id,
+                range=node.range,
+                depth=node.depth,
+            )
+            for node in resolution.nodes
+        ]
+        LockEntry.objects.bulk_create(entries)

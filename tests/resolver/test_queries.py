@@ -1,0 +1,35 @@
+"""Candidates are read in bulk: one query per layer of the closure, whatever its width."""
+
+import pytest
+
+from packages_app.resolution import resolve
+
+
+def build_layers(registry, *, width: int, depth: int, versions: int = 3):
+    """``depth`` layers of ``width`` packages; every version of layer n needs all of layer n + 1."""
+    for level in range(depth - 1, -1, -1):
+        deps = {f"l{level + 1}p{index}": "^1.0.0" for index in range(width)} if level < depth - 1 else {}
+        for index in range(width):
+            for minor in range(versions):
+                registry.version(f"l{level}p{index}", f"1.{minor}.0", deps)
+    return registry.requirements({f"l0p{index}": "^1.0.0" for index in range(width)})
+
+
+@pytest.mark.parametrize("width", [1, 40])
+def test_resolution_reads_candidates_with_one_query_per_layer(registry, django_assert_num_queries, width):
+    requirements = build_layers(registry, width=width, depth=4)
+    with django_assert_num_queries(4):
+        resolution = resolve(root_label="app@1.0.0", requirements=requirements)
+    assert len(resolution.nodes) == 4 * width
+    assert set(resolution.chosen.values()) == {"1.2.0"}
+    assert resolution.queries == resolution.depth == 4
+
+
+def test_dependencies_of_versions_no_range_admits_are_not_followed(registry, django_assert_num_queries):
+    registry.version("deep", "1.0.0")
+    registry.version("mid", "1.0.0", {"deep": "*"})
+    registry.version("core", "1.0.0")
+    registry.version("core", "0.1.0", {"mid": "*"})  # outside ^1.0.0: its chain is never read
+    with django_assert_num_queries(1):
+        resolution = resolve(root_label="app@1.0.0", requirements=registry.requirements({"core": "^1.0.0"}))
+    assert resolution.chosen == {"core": "1.0.0"}
