@@ -1,0 +1,445 @@
+"""An outline reader for Malloy models and notebooks: what a model defines, where, and what its docs say.
+
+It is not a Malloy compiler. A tokenizer turns the text into tokens (strings, including ones holding
+braces, comments ``//``, ``--`` and ``/* */``, and ``#`` annotations are single tokens or skipped), and a
+small parser walks them with a stack of ``{}`` blocks, so a keyword inside a comment or a string never
+counts and a ``view:`` is attributed to the source whose braces enclose it. It finds imports, explicit
+``export { ... }`` names, sources (and their parameters), dimensions, measures, views, joins, named
+queries, ``run:`` statements and ``given:`` declarations, each with its line, its parent and the
+``#(doc)`` text that precedes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+IDENT_START = re.compile(r"[A-Za-z_]")
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NUMBER = re.compile(r"[0-9][0-9A-Za-z_.]*")
+
+# Statement keywords whose definitions ("NAME is ...") become outline entries, and their entry kind.
+DEFINING_STATEMENTS = {
+    "source": "source",
+    "dimension": "dimension",
+    "measure": "measure",
+    "view": "view",
+    "query": "query",
+    "join_one": "join",
+    "join_many": "join",
+    "join_cross": "join",
+    "given": "given",
+}
+JOIN_STATEMENTS = {"join_one", "join_many", "join_cross"}
+# Words that end a join's target name when the join has no "is" ("join_one: users with user_id").
+JOIN_CLAUSE_WORDS = {"with", "on"}
+DOC_PREFIX = "#(doc)"
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # ident | string | number | annotation | punct
+    value: str
+    line: int
+    start: int
+    end: int
+    line_start: bool  # the first token on its line
+
+
+@dataclass(eq=False)
+class MalloySymbol:
+    kind: str
+    name: str
+    line: int
+    parent: MalloySymbol | None = None
+    doc: str = ""
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class MalloyOutline:
+    symbols: list[MalloySymbol] = field(default_factory=list)
+    doc: str = ""
+    annotations: list[str] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[MalloySymbol]:
+        return [symbol for symbol in self.symbols if symbol.kind == kind]
+
+    def names(self, kind: str) -> list[str]:
+        return [symbol.name for symbol in self.of_kind(kind)]
+
+    def uses(self) -> list[str]:
+        """Names this text refers to: the sources and views its queries and runs start from."""
+        found: list[str] = []
+        for symbol in self.symbols:
+            for key in ("source", "view"):
+                name = symbol.data.get(key)
+                if symbol.kind in ("query", "run") and name and name not in found:
+                    found.append(name)
+        return found
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    i, line, length = 0, 1, len(text)
+    line_start = True
+
+    def add(kind: str, value: str, start: int, end: int, first_line: int) -> None:
+        nonlocal line_start
+        tokens.append(Token(kind, value, first_line, start, end, line_start))
+        line_start = False
+
+    while i < length:
+        char = text[i]
+        if char == "\n":
+            line += 1
+            line_start = True
+            i += 1
+        elif char.isspace():
+            i += 1
+        elif text.startswith(("//", "--"), i):
+            end = text.find("\n", i)
+            i = length if end == -1 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = length if end == -1 else end + 2
+            line += text.count("\n", i, end)
+            i = end
+        elif char == "#":
+            end = text.find("\n", i)
+            end = length if end == -1 else end
+            add("annotation", text[i:end].rstrip(), i, end, line)
+            i = end
+        elif text.startswith('"""', i) or text.startswith("%{", i):
+            closer = '"""' if char == '"' else "}%"
+            end = text.find(closer, i + len(closer))
+            end = length if end == -1 else end + len(closer)
+            add("string", text[i:end], i, end, line)
+            line += text.count("\n", i, end)
+            i = end
+        elif char in "'\"`":
+            j = i + 1
+            while j < length and text[j] != char and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            end = min(j + 1, length)
+            add("string", text[i:end], i, end, line)
+            i = end
+        elif IDENT_START.match(char):
+            match = IDENT.match(text, i)
+            add("ident", match.group(), i, match.end(), line)
+            i = match.end()
+        elif char.isdigit():
+            match = NUMBER.match(text, i)
+            add("number", match.group(), i, match.end(), line)
+            i = match.end()
+        elif text.startswith(("->", "::"), i):
+            add("punct", text[i : i + 2], i, i + 2, line)
+            i += 2
+        else:
+            add("punct", char, i, i + 1, line)
+            i += 1
+    return tokens
+
+
+def unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] in "'\"`" and value[-1] == value[0]:
+        return value[1:-1]
+    return value
+
+
+@dataclass
+class _Block:
+    """One ``{}`` level: the symbol it belongs to and the statement being read inside it."""
+
+    owner: MalloySymbol | None
+    statement: str | None = None
+    statement_docs: list[str] = field(default_factory=list)
+    statement_tags: list[str] = field(default_factory=list)
+    pending_owner: MalloySymbol | None = None
+    parens: int = 0
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = tokenize(text)
+        self.outline = MalloyOutline()
+        self.blocks = [_Block(owner=None)]
+        self.docs: list[str] = []
+        self.tags: list[str] = []
+        self.i = 0
+
+    # -- token helpers -----------------------------------------------------------------------------
+    def peek(self, offset: int = 0) -> Token | None:
+        index = self.i + offset
+        return self.tokens[index] if index < len(self.tokens) else None
+
+    def is_punct(self, token: Token | None, value: str) -> bool:
+        return token is not None and token.kind == "punct" and token.value == value
+
+    def is_word(self, token: Token | None, value: str) -> bool:
+        return token is not None and token.kind == "ident" and token.value == value
+
+    def source_text(self, start: int, stop_words: set[str]) -> tuple[str, int]:
+        """The text from token ``start`` to the end of the expression (a new line, a block or a stop word)."""
+        end_index = start
+        parens = 0
+        while end_index < len(self.tokens):
+            token = self.tokens[end_index]
+            if end_index > start and token.line_start and parens == 0:
+                break
+            if parens == 0 and (
+                (token.kind == "ident" and token.value in stop_words)
+                or (token.kind == "punct" and token.value in ("{", "}", ",", ";"))
+                or token.kind == "annotation"
+            ):
+                break
+            if token.kind == "punct" and token.value in "([":
+                parens += 1
+            elif token.kind == "punct" and token.value in ")]":
+                parens -= 1
+            end_index += 1
+        if end_index == start:
+            return "", start
+        return self.text[self.tokens[start].start : self.tokens[end_index - 1].end], end_index
+
+    # -- outline helpers ---------------------------------------------------------------------------
+    def add(self, kind: str, name: str, line: int, *, parent: MalloySymbol | None, **data) -> MalloySymbol:
+        block = self.blocks[-1]
+        docs = block.statement_docs + self.docs
+        tags = block.statement_tags + self.tags
+        self.docs, self.tags = [], []
+        if tags:
+            data["tags"] = tags
+        symbol = MalloySymbol(kind=kind, name=name, line=line, parent=parent, doc="\n".join(docs), data=data)
+        self.outline.symbols.append(symbol)
+        return symbol
+
+    def annotation(self, token: Token) -> None:
+        text = token.value
+        if text.startswith("##"):
+            body = text[1:]
+            if body.startswith(DOC_PREFIX):
+                doc = body[len(DOC_PREFIX) :].strip()
+                self.outline.doc = f"{self.outline.doc}\n{doc}".strip()
+            else:
+                self.outline.annotations.append(text)
+        elif text.startswith(DOC_PREFIX):
+            self.docs.append(text[len(DOC_PREFIX) :].strip())
+        else:
+            self.tags.append(text[1:].strip())
+
+    # -- statements --------------------------------------------------------------------------------
+    def parse(self) -> MalloyOutline:
+        previous: Token | None = None
+        while self.i < len(self.tokens):
+            token = self.tokens[self.i]
+            block = self.blocks[-1]
+            at_definition = block.parens == 0 and (
+                token.line_start or self.is_punct(previous, ",") or self.is_punct(previous, ":")
+            )
+            if token.kind == "annotation":
+                self.annotation(token)
+            elif token.kind == "punct":
+                self.punctuation(token, block)
+            elif (
+                token.kind == "ident"
+                and block.parens == 0
+                and self.is_punct(self.peek(1), ":")
+                and not self.is_punct(previous, ".")
+            ):
+                block.statement = token.value
+                block.statement_docs, block.statement_tags = self.docs, self.tags
+                self.docs, self.tags = [], []
+                block.pending_owner = None
+                self.i += 1  # the colon
+                if token.value == "run":
+                    self.run_statement(block, token)
+            elif self.is_word(token, "import") and len(self.blocks) == 1 and token.line_start:
+                self.import_statement(token)
+            elif self.is_word(token, "export") and len(self.blocks) == 1 and self.is_punct(self.peek(1), "{"):
+                self.export_statement()
+            elif at_definition and block.statement in DEFINING_STATEMENTS and token.kind in ("ident", "string"):
+                self.definition(token, block)
+            previous = self.tokens[self.i] if self.i < len(self.tokens) else None
+            self.i += 1
+        return self.outline
+
+    def punctuation(self, token: Token, block: _Block) -> None:
+        if token.value == "{":
+            owner = block.pending_owner if block.parens == 0 and block.pending_owner else block.owner
+            block.pending_owner = None
+            self.blocks.append(_Block(owner=owner))
+        elif token.value == "}":
+            if len(self.blocks) > 1:
+                self.blocks.pop()
+        elif token.value in "([":
+            block.parens += 1
+        elif token.value in ")]":
+            block.parens = max(block.parens - 1, 0)
+        elif token.value == ";" and block.parens == 0:
+            block.statement = None
+            block.pending_owner = None
+
+    def definition(self, token: Token, block: _Block) -> None:
+        statement = block.statement or ""
+        kind = DEFINING_STATEMENTS[statement]
+        name = unquote(token.value)
+        following = self.peek(1)
+        if kind == "given" and self.is_punct(following, "::"):
+            type_text, _ = self.source_text(self.i + 2, {"is"})
+            self.add("given", name, token.line, parent=block.owner, type=type_text)
+            return
+        if kind == "source" and self.is_punct(following, "("):
+            self.i += 1
+            parameters = self.parameters()
+            if not self.is_word(self.peek(1), "is"):
+                return
+            self.i += 1  # onto "is"
+            symbol = self.add("source", name, token.line, parent=block.owner)
+            for parameter_name, parameter_type, line in parameters:
+                self.outline.symbols.append(
+                    MalloySymbol(
+                        kind="given", name=parameter_name, line=line, parent=symbol, data={"type": parameter_type}
+                    )
+                )
+            self.after_is(symbol, block)
+            return
+        if self.is_word(following, "is") and not (
+            self.is_word(self.peek(2), "null") or self.is_word(self.peek(2), "not")
+        ):
+            symbol = self.add(kind, name, token.line, parent=block.owner)
+            self.i += 1
+            self.after_is(symbol, block)
+        elif statement in JOIN_STATEMENTS and token.kind == "ident":
+            symbol = self.add("join", name, token.line, parent=block.owner, target=name, cardinality=statement[5:])
+            block.pending_owner = symbol
+
+    def after_is(self, symbol: MalloySymbol, block: _Block) -> None:
+        """Read what follows ``is``: the base of a source or join, the source and view of a query."""
+        start = self.i + 1
+        if symbol.kind == "source":
+            base, _ = self.source_text(start, {"extend", "include"})
+            symbol.data["base"] = base
+        elif symbol.kind == "join":
+            target, _ = self.source_text(start, JOIN_CLAUSE_WORDS | {"extend"})
+            symbol.data.update(target=target, cardinality=block.statement[5:] if block.statement else "")
+        elif symbol.kind in ("query", "view"):
+            self.pipeline(symbol, start)
+        block.pending_owner = symbol
+
+    def pipeline(self, symbol: MalloySymbol, start: int) -> None:
+        """``source -> view`` (or ``source -> { ... }``): remember the source and the first named view."""
+        first = self.tokens[start] if start < len(self.tokens) else None
+        if first is None or first.kind != "ident":
+            return
+        if symbol.kind == "query":
+            symbol.data["source"] = first.value
+        after = self.tokens[start + 1] if start + 1 < len(self.tokens) else None
+        view = self.tokens[start + 2] if start + 2 < len(self.tokens) else None
+        if self.is_punct(after, "->") and view is not None and view.kind == "ident":
+            symbol.data["view"] = view.value
+
+    def parameters(self) -> list[tuple[str, str, int]]:
+        """Source parameters ``(name::type is default, ...)``; leaves the cursor on the closing paren."""
+        found: list[tuple[str, str, int]] = []
+        depth = 0
+        while self.i < len(self.tokens):
+            token = self.tokens[self.i]
+            if self.is_punct(token, "("):
+                depth += 1
+            elif self.is_punct(token, ")"):
+                depth -= 1
+                if depth == 0:
+                    return found
+            elif (
+                depth == 1
+                and token.kind == "ident"
+                and self.is_punct(self.peek(1), "::")
+                and (self.is_punct(self.tokens[self.i - 1], "(") or self.is_punct(self.tokens[self.i - 1], ","))
+            ):
+                type_token = self.peek(2)
+                found.append((token.value, type_token.value if type_token else "", token.line))
+            self.i += 1
+        return found
+
+    def run_statement(self, block: _Block, keyword: Token) -> None:
+        first = self.peek(1)
+        if first is None:
+            return
+        # A run has no name: it is known by its text, up to the end of its first line.
+        line_end = self.text.find("\n", first.start)
+        name = self.text[first.start : len(self.text) if line_end == -1 else line_end].strip()
+        symbol = self.add("run", name[:400], keyword.line, parent=block.owner)
+        self.pipeline(symbol, self.i + 1)
+        if first.kind == "ident":
+            symbol.data["source"] = first.value
+        block.pending_owner = symbol
+
+    def import_statement(self, keyword: Token) -> None:
+        names: list[str] = []
+        self.i += 1
+        if self.is_punct(self.peek(), "{"):
+            while self.i < len(self.tokens) and not self.is_punct(self.peek(), "}"):
+                token = self.peek()
+                previous = self.tokens[self.i - 1]
+                if token.kind == "ident" and not self.is_word(previous, "as") and not self.is_word(token, "as"):
+                    names.append(token.value)
+                self.i += 1
+            self.i += 1  # the closing brace
+            if self.is_word(self.peek(), "from"):
+                self.i += 1
+        target = self.peek()
+        if target is not None and target.kind == "string":
+            self.add("import", unquote(target.value), keyword.line, parent=None, names=names)
+        else:
+            self.i -= 1
+
+    def export_statement(self) -> None:
+        self.i += 2  # "export" "{"
+        while self.i < len(self.tokens) and not self.is_punct(self.peek(), "}"):
+            token = self.peek()
+            if token.kind in ("ident", "string"):
+                self.add("export", unquote(token.value), token.line, parent=None)
+            self.i += 1
+
+
+def parse_malloy(text: str) -> MalloyOutline:
+    """The outline of one Malloy model: see the module docstring for what it holds."""
+    return _Parser(text).parse()
+
+
+@dataclass
+class NotebookCell:
+    index: int
+    language: str
+    line: int
+    text: str
+    outline: MalloyOutline | None = None
+
+
+CELL_MARKER = re.compile(r"^>>>(\w+)\s*$")
+
+
+def parse_notebook(text: str) -> list[NotebookCell]:
+    """Cells of a ``.malloynb`` notebook (``>>>markdown`` / ``>>>malloy`` lines start cells)."""
+    cells: list[NotebookCell] = []
+    current: NotebookCell | None = None
+    lines: list[str] = []
+
+    def close() -> None:
+        if current is not None:
+            current.text = "\n".join(lines).rstrip("\n")
+            if current.language == "malloy":
+                current.outline = parse_malloy(current.text)
+            cells.append(current)
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        match = CELL_MARKER.match(raw)
+        if match:
+            close()
+            current, lines = NotebookCell(index=len(cells) + 1, language=match.group(1), line=number, text=""), []
+        elif current is not None:
+            lines.append(raw)
+    close()
+    return cells
