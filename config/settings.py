@@ -269,6 +269,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# The function that compiles component source (see components_app.compiler for the contract).
+REGISTRY_COMPONENT_COMPILER = os.environ.get(
+    "REGISTRY_COMPONENT_COMPILER", "components_app.compiler.default_compiler"
+)
+
 # Tokens: how often (seconds) last-use is written, so authentication is not a write on every request.
 REGISTRY_TOKEN_LAST_USED_RESOLUTION = env_int("REGISTRY_TOKEN_LAST_USED_RESOLUTION", 60)
 

@@ -1,0 +1,645 @@
+"""Writes on components, project dependencies and component packages. Each public function is one transaction.
+
+Every write locks the project row first, so component edits, status changes and publishes of one project
+are serialized: a publish always snapshots a consistent set of components, and two publishes never
+hand out the same component version number.
+"""
+
+import io
+import json
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import networkx as nx
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+
+from components_app.compiler import compile_component
+from components_app.models import (
+    LIVE_STATUSES,
+    Component,
+    ComponentStatus,
+    ComponentType,
+    ComponentVersion,
+    PackageComponent,
+)
+from packages_app.models import LockEntry, Package, PackageKind, UsedVersionNumber, Version
+from packages_app.resolution import parse_requirements, record_dependencies, resolve
+from packages_app.services import create_version, default_resource_identifier, digest_stream, store_artifact
+from packages_app.tasks import schedule_indexing
+from registry.errors import RegistryError, validation_failed
+from registry.models import Project, ProjectDependency
+from registry.naming import NAME_MAX_LENGTH, NAME_PATTERN, is_strict_version, parse_version
+
+MANIFEST_NAME = "publisher.json"
+COMPONENT_FILE_EXTENSION = "js"
+# Fixed zip entry timestamp: the same package content always gives the same archive bytes (and sha256).
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def lock_project(project: Project) -> Project:
+    return Project.objects.select_for_update().select_related("organization").get(pk=project.pk)
+
+
+# --- Components --------------------------------------------------------------------------------------
+
+
+def _validate_name(name) -> str:
+    if not isinstance(name, str) or not name:
+        raise validation_failed("name", "is required")
+    if len(name) > NAME_MAX_LENGTH or not re.match(NAME_PATTERN, name):
+        raise validation_failed("name", "use 1 to 100 letters, digits, '_' or '-'", provided=name)
+    return name
+
+
+def _validate_type(type_) -> str:
+    if type_ not in ComponentType.values:
+        raise validation_failed("type", f"must be one of {', '.join(ComponentType.values)}", provided=type_)
+    return type_
+
+
+def _ensure_name_free(*, project: Project, name: str, exclude_id=None) -> None:
+    clash = Component.objects.filter(project=project, name__iexact=name)
+    if exclude_id is not None:
+        clash = clash.exclude(pk=exclude_id)
+    if clash.exists():
+        raise RegistryError(
+            "COMPONENT_NAME_EXISTS",
+            f"A component named '{name}' already exists in project {project.name}",
+            status=409,
+            details={"name": name},
+        )
+
+
+def _apply_compilation(component: Component) -> None:
+    result = compile_component(name=component.name, type=component.type, content=component.content)
+    component.compiled = result.compiled
+    component.title = result.title[:200]
+    component.description = result.description
+    component.schema = result.schema
+
+
+def _save(component: Component) -> Component:
+    component.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            component.save()
+    except IntegrityError as exc:  # the name check raced with another writer
+        raise RegistryError(
+            "COMPONENT_NAME_EXISTS",
+            f"A component named '{component.name}' already exists",
+            status=409,
+            details={"name": component.name},
+        ) from exc
+    return component
+
+
+@transaction.atomic
+def create_component(
+    *, project: Project, name: str, type: str, content: str, tags: list[str] | None = None, author
+) -> Component:
+    """A new ``draft`` component, compiled by the configured hook."""
+    project = lock_project(project)
+    _validate_name(name)
+    _validate_type(type)
+    _ensure_name_free(project=project, name=name)
+    component = Component(
+        project=project,
+        name=name,
+        type=type,
+        content=content or "",
+        tags=list(tags or []),
+        author=author,
+        status=ComponentStatus.DRAFT,
+    )
+    _apply_compilation(component)
+    return _save(component)
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def update_component(
+    *, component: Component, name=_UNSET, type=_UNSET, content=_UNSET, tags=_UNSET, author
+) -> Component:
+    """Edit the working copy. A ``published`` component becomes ``modified`` (version null,
+    lastPublishedVersion kept); a draft or modified one is overwritten. A deleted one must be restored first."""
+    lock_project(component.project)
+    component = Component.objects.select_related("project", "author").get(pk=component.pk)
+    if component.status == ComponentStatus.DELETED:
+        raise RegistryError(
+            "INVALID_STATUS",
+            "A deleted component cannot be edited",
+            status=409,
+            details={"currentStatus": component.status, "hint": "Restore it with POST .../status first."},
+        )
+    if name is not _UNSET and name != component.name:
+        _validate_name(name)
+        _ensure_name_free(project=component.project, name=name, exclude_id=component.pk)
+        component.name = name
+    if type is not _UNSET:
+        component.type = _validate_type(type)
+    if content is not _UNSET:
+        component.content = content or ""
+    if tags is not _UNSET:
+        component.tags = list(tags or [])
+    _apply_compilation(component)
+    if component.status == ComponentStatus.PUBLISHED:
+        component.status = ComponentStatus.MODIFIED
+        component.version = None
+    component.author = author
+    return _save(component)
+
+
+# Allowed (current status -> requested status). Publishing happens only through a package.
+STATUS_TRANSITIONS: dict[str, set[str]] = {
+    ComponentStatus.DRAFT: {ComponentStatus.DELETED},
+    ComponentStatus.MODIFIED: {ComponentStatus.DELETED},
+    ComponentStatus.PUBLISHED: {ComponentStatus.DELETED},
+    ComponentStatus.DELETED: {ComponentStatus.DRAFT, ComponentStatus.MODIFIED},
+}
+
+
+def _invalid_transition(component: Component, requested: str, hint: str) -> RegistryError:
+    return RegistryError(
+        "INVALID_STATUS_TRANSITION",
+        f"Cannot change status from {component.status} to {requested}",
+        status=409,
+        details={"currentStatus": component.status, "requestedStatus": requested, "hint": hint},
+    )
+
+
+@transaction.atomic
+def set_component_status(*, component: Component, status: str) -> Component:
+    """Move a component along the transition table (see ``STATUS_TRANSITIONS``)."""
+    if status not in ComponentStatus.values:
+        raise validation_failed("status", f"must be one of {', '.join(ComponentStatus.values)}", provided=status)
+    lock_project(component.project)
+    component = Component.objects.select_related("project", "author").get(pk=component.pk)
+    if status == ComponentStatus.PUBLISHED:
+        raise _invalid_transition(component, status, "Components are published only by creating a package.")
+    if status not in STATUS_TRANSITIONS[component.status]:
+        hint = (
+            "Only a deleted component can be restored, to draft or modified."
+            if status != ComponentStatus.DELETED
+            else "The component is already deleted."
+        )
+        raise _invalid_transition(component, status, hint)
+    if status == ComponentStatus.MODIFIED and component.last_published_version is None:
+        raise _invalid_transition(component, status, "The component was never published; restore it to draft instead.")
+    component.status = status
+    component.version = None
+    return _save(component)
+
+
+def _version_row(component: Component, number: int) -> ComponentVersion | None:
+    return component.versions.filter(version=number).first()
+
+
+def _copy_from(component: Component, snapshot: ComponentVersion) -> None:
+    component.name = snapshot.name
+    component.type = snapshot.type
+    component.content = snapshot.content
+    component.compiled = snapshot.compiled
+    component.schema = snapshot.schema
+    component.title = snapshot.title
+    component.description = snapshot.description
+
+
+@transaction.atomic
+def discard_component_changes(*, component: Component) -> Component:
+    """Throw the working copy away: back to the last published version, status ``published``."""
+    lock_project(component.project)
+    component = Component.objects.select_related("project", "author").get(pk=component.pk)
+    if component.status not in (ComponentStatus.DRAFT, ComponentStatus.MODIFIED):
+        raise RegistryError(
+            "INVALID_STATUS",
+            f"Only draft or modified components have changes to discard; this one is {component.status}",
+            status=409,
+            details={"currentStatus": component.status},
+        )
+    snapshot = _version_row(component, component.last_published_version) if component.last_published_version else None
+    if snapshot is None:
+        raise RegistryError(
+            "NO_PUBLISHED_VERSION",
+            "This component has never been published, so there is nothing to go back to",
+            status=409,
+            details={"hint": 'Delete the component instead, with POST .../status {"status": "deleted"}.'},
+        )
+    _ensure_name_free(project=component.project, name=snapshot.name, exclude_id=component.pk)
+    _copy_from(component, snapshot)
+    component.status = ComponentStatus.PUBLISHED
+    component.version = snapshot.version
+    component.rolled_back_from = None
+    return _save(component)
+
+
+@transaction.atomic
+def rollback_component(*, component: Component, version, author) -> Component:
+    """A ``modified`` working copy of an earlier published version."""
+    lock_project(component.project)
+    component = Component.objects.select_related("project", "author").get(pk=component.pk)
+    snapshot = _version_row(component, version) if isinstance(version, int) and version >= 1 else None
+    if snapshot is None:
+        available = list(component.versions.order_by("version").values_list("version", flat=True))
+        raise RegistryError(
+            "VERSION_NOT_FOUND",
+            f"Component {component.name} has no version {version}",
+            status=400,
+            details={"requestedVersion": version, "availableVersions": available},
+        )
+    _ensure_name_free(project=component.project, name=snapshot.name, exclude_id=component.pk)
+    _copy_from(component, snapshot)
+    component.status = ComponentStatus.MODIFIED
+    component.version = None
+    component.rolled_back_from = snapshot.version
+    component.author = author
+    return _save(component)
+
+
+@transaction.atomic
+def delete_component(*, component: Component) -> None:
+    """Remove a component that no package version contains; otherwise ``409 COMPONENT_IN_USE``."""
+    lock_project(component.project)
+    used_by = list(
+        Version.objects.filter(component_entries__component_version__component=component)
+        .distinct()
+        .semver_order()
+        .values_list("version", flat=True)
+    )
+    if used_by:
+        raise RegistryError(
+            "COMPONENT_IN_USE",
+            f"Component {component.name} is part of published packages and cannot be deleted",
+            status=409,
+            details={
+                "referencedByPackages": used_by,
+                "hint": "Set its status to deleted to leave it out of future packages.",
+            },
+        )
+    component.delete()
+
+
+# --- Project dependencies ----------------------------------------------------------------------------
+
+
+def component_package_of(project: Project) -> Package | None:
+    """A project's component package: the package named after the project."""
+    return Package.objects.filter(project=project, name__iexact=project.name).first()
+
+
+@transaction.atomic
+def add_project_dependency(*, project: Project, depends_on: Project, version: str) -> tuple[ProjectDependency, bool]:
+    """Declare (or re-pin) that ``project`` uses ``depends_on``'s component package at exactly ``version``.
+
+    Returns the dependency and whether it is new. A new edge that closes a loop between projects is
+    ``409 CIRCULAR_DEPENDENCY`` with ``details.path`` (project names from ``project`` back to itself).
+    """
+    project = lock_project(project)
+    if not is_strict_version(version):
+        raise RegistryError(
+            "INVALID_VERSION",
+            "Version must follow semantic versioning (MAJOR.MINOR.PATCH)",
+            status=400,
+            details={"provided": version, "expected": "X.Y.Z format"},
+        )
+    if depends_on.pk == project.pk:
+        raise RegistryError(
+            "CIRCULAR_DEPENDENCY",
+            "Adding this dependency would create a circular reference",
+            status=409,
+            details={"path": [project.name, project.name]},
+        )
+    package = component_package_of(depends_on)
+    if package is None or not package.versions.filter(version=version).exists():
+        raise RegistryError(
+            "VERSION_NOT_FOUND",
+            f"Project {depends_on.name} has no published package version {version}",
+            status=400,
+            details={"projectId": depends_on.name, "version": version},
+        )
+    path = _cycle_path(project=project, depends_on=depends_on)
+    if path:
+        raise RegistryError(
+            "CIRCULAR_DEPENDENCY",
+            "Adding this dependency would create a circular reference",
+            status=409,
+            details={"path": path},
+        )
+    dependency, created = ProjectDependency.objects.get_or_create(
+        project=project, depends_on=depends_on, defaults={"version": version}
+    )
+    if not created and dependency.version != version:
+        dependency.version = version
+        dependency.full_clean()
+        dependency.save(update_fields=["version", "updated_at"])
+    return dependency, created
+
+
+def _cycle_path(*, project: Project, depends_on: Project) -> list[str]:
+    """The loop ``project -> depends_on -> ... -> project`` the new edge would close, or []."""
+    graph = nx.DiGraph()
+    graph.add_edges_from(ProjectDependency.objects.values_list("project_id", "depends_on_id"))
+    if depends_on.pk not in graph or project.pk not in graph:
+        return []
+    try:
+        ids = nx.shortest_path(graph, depends_on.pk, project.pk)
+    except nx.NetworkXNoPath:
+        return []
+    names = dict(Project.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return [project.name] + [names[pk] for pk in ids]
+
+
+@transaction.atomic
+def remove_project_dependency(*, project: Project, depends_on_name: str) -> None:
+    project = lock_project(project)
+    deleted, _ = ProjectDependency.objects.filter(project=project, depends_on__name__iexact=depends_on_name).delete()
+    if not deleted:
+        raise RegistryError(
+            "DEPENDENCY_NOT_FOUND",
+            f"Project {project.name} does not depend on {depends_on_name}",
+            status=404,
+            details={"projectId": depends_on_name},
+        )
+
+
+# --- Publishing ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PublishResult:
+    version: Version
+    validation: dict = field(default_factory=dict)
+
+
+def _invalid_version(provided, **details) -> RegistryError:
+    return RegistryError(
+        "INVALID_VERSION",
+        "Version must follow semantic versioning (MAJOR.MINOR.PATCH)"
+        if "expected" in details
+        else f"Version {provided} must be greater than the latest version {details.get('latest')}",
+        status=400,
+        details={"provided": provided, **details},
+    )
+
+
+def _component_package_for_publish(project: Project) -> Package:
+    package = component_package_of(project)
+    if package is None:
+        package = Package(
+            project=project,
+            name=project.name,
+            kind=PackageKind.COMPONENTS,
+            description=f"Components of {project.name}",
+            resource_identifier=default_resource_identifier(project, project.name),
+        )
+        package.full_clean()
+        package.save()
+    return package
+
+
+def build_component_archive(*, manifest: dict, sources: Mapping[str, str], compiled: Mapping[str, str]) -> bytes:
+    """The version's archive: ``publisher.json`` plus ``components/<name>.js`` (source) and
+    ``compiled/<name>.js``. Entries sorted, fixed timestamps: same content, same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        entries = {MANIFEST_NAME: json.dumps(manifest, indent=2, sort_keys=True)}
+        for name, text in sources.items():
+            entries[f"components/{name}.{COMPONENT_FILE_EXTENSION}"] = text
+        for name, text in compiled.items():
+            entries[f"compiled/{name}.{COMPONENT_FILE_EXTENSION}"] = text
+        for path in sorted(entries):
+            info = zipfile.ZipInfo(path, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, entries[path])
+    return buffer.getvalue()
+
+
+def _declared_dependencies(project: Project) -> list[ProjectDependency]:
+    return list(
+        ProjectDependency.objects.filter(project=project)
+        .select_related("depends_on__organization")
+        .order_by("depends_on__name")
+    )
+
+
+def _as_references(dependencies: list[ProjectDependency]) -> dict[str, str]:
+    """The project's dependencies as resolver references: ``org/project/project`` -> exact version."""
+    return {
+        f"{d.depends_on.organization.name}/{d.depends_on.name}/{d.depends_on.name}": d.version for d in dependencies
+    }
+
+
+def _loop_back(*, package: Package, version: str, dependencies: list[ProjectDependency]) -> list[str] | None:
+    """The path by which a pinned dependency's locked closure reaches ``package`` again, if it does.
+
+    Project pins are exact, so the closure can reach this project only at an older version; the resolver
+    would call that a conflict with the root, but for projects it is a loop, reported as one:
+    ``["a@2.0.0", "b@1.0.0", "a@1.0.0"]`` (same project first and last). Two queries.
+    """
+    wanted = Q()
+    for d in dependencies:
+        wanted |= Q(package__project=d.depends_on, package__name__iexact=d.depends_on.name, version=d.version)
+    pinned = list(Version.objects.filter(wanted).select_related("package").order_by("package__name"))
+    locks: dict[int, dict[int, LockEntry]] = defaultdict(dict)
+    for entry in LockEntry.objects.filter(root__in=pinned).select_related("resolved__package", "parent__package"):
+        locks[entry.root_id][entry.resolved_id] = entry
+    for direct in pinned:
+        lock = locks[direct.pk]
+        for entry in sorted(lock.values(), key=lambda e: (e.depth, e.pk)):
+            if entry.package_id != package.pk:
+                continue
+            chain = [entry.resolved.label]
+            parent = entry.parent
+            while parent is not None:
+                chain.append(parent.label)
+                parent = lock[parent.pk].parent if parent.pk in lock else None
+            return [f"{package.name}@{version}", direct.label, *reversed(chain)]
+    return None
+
+
+@transaction.atomic
+def publish_package(*, project: Project, version: str, description: str = "", tags=None, author) -> PublishResult:
+    """Publish every live component of ``project`` as a new immutable version of its component package.
+
+    Drafts get version ``lastPublishedVersion + 1`` (1 for one never published), modified components
+    ``lastPublishedVersion + 1``; published ones are included unchanged; deleted ones are left out.
+    The validation report (see ``_validation_report``) describes exactly that.
+    """
+    project = lock_project(project)
+    if not isinstance(version, str) or parse_version(version) is None:
+        raise _invalid_version(version, expected="X.Y.Z format")
+    package = _component_package_for_publish(project)
+    if (
+        package.versions.filter(version=version).exists()
+        or UsedVersionNumber.objects.filter(
+            project=project, package_name=package.name.lower(), version=version
+        ).exists()
+    ):
+        raise RegistryError(
+            "VERSION_EXISTS", f"Package version {version} already exists", status=409, details={"version": version}
+        )
+    previous = package.versions.newest_first().first()
+    if previous is not None and parse_version(version) <= parse_version(previous.version):
+        raise _invalid_version(version, latest=previous.version)
+
+    components = list(Component.objects.filter(project=project, status__in=LIVE_STATUSES).order_by("name"))
+    if not components:
+        raise RegistryError(
+            "NO_COMPONENTS_TO_PACKAGE",
+            f"Project {project.name} has no draft, modified or published components to package",
+            status=400,
+            details={"projectId": project.name},
+        )
+
+    dependencies = _declared_dependencies(project)
+    declared = _as_references(dependencies)
+    requirements = resolution = None
+    if dependencies:
+        requirements = parse_requirements(project=project, declared=declared, user=author)
+        loop = _loop_back(package=package, version=version, dependencies=dependencies)
+        if loop:
+            raise RegistryError(
+                "CIRCULAR_DEPENDENCY",
+                "Package dependency cycle detected: " + " -> ".join(loop),
+                status=409,
+                details={"cycle": loop},
+            )
+        resolution = resolve(
+            root_label=f"{package.name}@{version}", requirements=requirements, root_package_id=package.pk
+        )
+
+    # The number each component is published at in this package.
+    numbers: dict = {}
+    for component in components:
+        if component.status == ComponentStatus.PUBLISHED:
+            numbers[component.pk] = component.version
+        else:
+            numbers[component.pk] = (component.last_published_version or 0) + 1
+
+    manifest = {
+        "name": package.name,
+        "version": version,
+        "kind": PackageKind.COMPONENTS.value,
+        "description": description,
+        "tags": list(tags or []),
+        "components": [
+            {
+                "id": str(c.pk),
+                "name": c.name,
+                "type": c.type,
+                "version": numbers[c.pk],
+                "title": c.title,
+                "description": c.description,
+                "schema": c.schema,
+                "path": f"components/{c.name}.{COMPONENT_FILE_EXTENSION}",
+            }
+            for c in components
+        ],
+        "dependencies": {reference.rsplit("/", 1)[-1]: pinned for reference, pinned in sorted(declared.items())},
+    }
+    data = build_component_archive(
+        manifest=manifest,
+        sources={c.name: c.content for c in components},
+        compiled={c.name: c.compiled for c in components},
+    )
+    stream = io.BytesIO(data)
+    artifact = store_artifact(stream=stream, digests=digest_stream(stream), media_type="application/zip")
+    new_version = create_version(
+        package=package,
+        version=version,
+        artifact=artifact,
+        author=author,
+        manifest=manifest,
+        description=description,
+        tags=list(tags or []),
+    )
+
+    republished = [c for c in components if c.status != ComponentStatus.PUBLISHED]
+    ComponentVersion.objects.bulk_create(
+        [
+            ComponentVersion(
+                component=c,
+                version=numbers[c.pk],
+                name=c.name,
+                type=c.type,
+                content=c.content,
+                compiled=c.compiled,
+                schema=c.schema,
+                title=c.title,
+                description=c.description,
+                created_by=author,
+                package_version=new_version,
+            )
+            for c in republished
+        ]
+    )
+    # One UPDATE for all of them; the numbers are computed in SQL from the rows we hold locked.
+    Component.objects.filter(pk__in=[c.pk for c in republished]).update(
+        status=ComponentStatus.PUBLISHED,
+        version=Coalesce(F("last_published_version"), Value(0)) + 1,
+        last_published_version=Coalesce(F("last_published_version"), Value(0)) + 1,
+        rolled_back_from=None,
+    )
+    snapshot_ids = ComponentVersion.objects.filter(
+        component__in=components, version__in=set(numbers.values())
+    ).values_list("pk", "component_id", "version")
+    PackageComponent.objects.bulk_create(
+        [
+            PackageComponent(package_version=new_version, component_version_id=pk)
+            for pk, component_id, number in snapshot_ids
+            if numbers.get(component_id) == number
+        ]
+    )
+    if dependencies:
+        record_dependencies(version=new_version, requirements=requirements, resolution=resolution)
+    schedule_indexing(new_version.id)
+    return PublishResult(
+        version=new_version,
+        validation=_validation_report(components=components, numbers=numbers, previous=previous),
+    )
+
+
+def _validation_report(*, components: list[Component], numbers: dict, previous: Version | None) -> dict:
+    """What this publish changed, keyed by component id. ``components`` hold their pre-publish state.
+
+    - ``statusChanges.draft | modified | published``: the package's components by their status just
+      before publishing. Together they are exactly ``package.components``.
+    - ``versionIncrements``: ``{id: {from: lastPublishedVersion or null, to: new version}}`` for exactly
+      the draft and modified ones (published ones keep their version).
+    - ``componentChanges`` compares with the previous package version (the highest before this one):
+      ``added`` = in this package, not in the previous one; ``updated`` = in both, at a different
+      component version (always a subset of versionIncrements); ``deleted`` = in the previous package,
+      not in this one.
+    """
+    previous_versions: dict[str, int] = {}
+    if previous is not None:
+        previous_versions = {
+            str(component_id): number
+            for component_id, number in PackageComponent.objects.filter(package_version=previous).values_list(
+                "component_version__component_id", "component_version__version"
+            )
+        }
+    current = {str(c.pk): numbers[c.pk] for c in components}
+    status_changes: dict[str, list[str]] = {"draft": [], "modified": [], "published": []}
+    increments: dict[str, dict] = {}
+    for component in components:
+        key = str(component.pk)
+        status_changes[component.status].append(key)
+        if component.status != ComponentStatus.PUBLISHED:
+            increments[key] = {"from": component.last_published_version, "to": numbers[component.pk]}
+    return {
+        "componentChanges": {
+            "added": [key for key in current if key not in previous_versions],
+            "updated": [key for key, n in current.items() if key in previous_versions and previous_versions[key] != n],
+            "deleted": sorted(key for key in previous_versions if key not in current),
+        },
+        "statusChanges": status_changes,
+        "versionIncrements": increments,
+    }
