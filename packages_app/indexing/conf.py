@@ -1,0 +1,25 @@
+"""Indexing settings, each overridable in Django settings and defaulting from the environment."""
+
+import os
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Versions still ``unknown`` this long after their last change were never enqueued (broker down).
+    "INDEX_SWEEP_UNKNOWN_AFTER_SECONDS": 60,
+    # How many versions one sweeper run handles at most.
+    "INDEX_SWEEP_BATCH_SIZE": 200,
+    # The sweeper's no-overlap lock expires on its own after this long.
+    "INDEX_SWEEP_LOCK_SECONDS": 300,
+    # How often celery beat runs the sweeper.
+    "INDEX_SWEEP_INTERVAL_SECONDS": 60,
+    # Injectable slowness (seconds) after the claim, for the worker-crash tests. Never set in production.
+    "REGISTRY_INDEXING_DELAY_SECONDS": 0,
+}
+
+
+def setting(name: str) -> float:
+    if hasattr(settings, name):
+        return getattr(settings, name)
+    raw = os.environ.get(name)
+    return float(raw) if raw else DEFAULTS[name]

@@ -1,0 +1,231 @@
+"""The indexing lifecycle of a version: claim, read and verify, write entries, finish.
+
+``index_status`` moves ``unknown``/``failed`` -> ``indexing`` -> ``indexed``/``failed`` through
+compare-and-set updates. The claim stamps ``index_started_at``; that stamp is the claim's token, and the
+entries are written in the same transaction as the guarded switch to ``indexed``, so a worker whose claim
+was taken over (it was presumed dead, or a reindex reset it) writes nothing. That is what makes duplicate
+deliveries and re-deliveries after a crash harmless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from datetime import datetime, timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from packages_app.indexing.conf import setting
+from packages_app.indexing.extract import EntryDraft, by_depth, extract_entries
+from packages_app.models import IndexEntry, IndexStatus, Version, artifact_key, artifact_storage
+from registry.errors import RegistryError
+
+logger = logging.getLogger(__name__)
+CHUNK_SIZE = 1024 * 1024
+
+
+class TransientIndexingError(Exception):
+    """Storage or the database could not be reached: the task retries later with backoff."""
+
+
+class PermanentIndexingError(Exception):
+    """The version cannot be indexed as it is; the message tells a person what to do."""
+
+
+def claim_timeout() -> timedelta:
+    """A claim older than the hard task time limit belongs to a worker that died."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+
+
+def claim(*, version_id: int) -> datetime | None:
+    """Take the version for indexing; the returned stamp is the claim token (None: not ours to index)."""
+    now = timezone.now()
+    claimable = Q(index_status__in=[IndexStatus.UNKNOWN, IndexStatus.FAILED]) | Q(
+        index_status=IndexStatus.INDEXING, index_started_at__lt=now - claim_timeout()
+    )
+    taken = Version.objects.filter(claimable, pk=version_id).update(
+        index_status=IndexStatus.INDEXING,
+        index_started_at=now,
+        index_attempts=F("index_attempts") + 1,
+        index_error="",
+        updated_at=now,
+    )
+    return now if taken else None
+
+
+def _owned(version_id: int, token: datetime):
+    return Version.objects.filter(pk=version_id, index_status=IndexStatus.INDEXING, index_started_at=token)
+
+
+def _finish_failed(version_id: int, token: datetime, message: str) -> bool:
+    return bool(
+        _owned(version_id, token).update(
+            index_status=IndexStatus.FAILED, index_error=message[:2000], updated_at=timezone.now()
+        )
+    )
+
+
+def release(*, version_id: int, token: datetime, reason: str) -> None:
+    """Give a claim back (``unknown``) so a retry can take it; the sweeper covers us if this fails too."""
+    try:
+        _owned(version_id, token).update(
+            index_status=IndexStatus.UNKNOWN, index_error=f"will retry: {reason}"[:2000], updated_at=timezone.now()
+        )
+    except DatabaseError:
+        logger.warning("could not release the indexing claim on version %s", version_id)
+
+
+def _open_verified(storage, key: str, sha256: str):
+    """The blob at ``key`` rewound, or None when it is missing or does not hash to ``sha256``."""
+    try:
+        stored = storage.open(key, "rb")
+    except FileNotFoundError:
+        return None
+    try:
+        digest = hashlib.sha256()
+        while chunk := stored.read(CHUNK_SIZE):
+            digest.update(chunk)
+        stored.seek(0)
+    except BaseException:
+        stored.close()
+        raise
+    if digest.hexdigest() != sha256:
+        stored.close()
+        return None
+    return stored
+
+
+def _read_verified(version: Version):
+    """The artifact's bytes (a seekable file) after checking they hash to its sha256: the primary copy,
+    else a healthy replica."""
+    from packages_app.replication import open_healthy_copy
+
+    artifact = version.artifact
+    try:
+        stored = _open_verified(artifact_storage(), artifact_key(artifact.sha256), artifact.sha256)
+        if stored is not None:
+            return stored
+        _, replica = open_healthy_copy(artifact)
+        return replica
+    except RegistryError as exc:
+        if exc.details.get("errors"):  # a store could not be reached, as opposed to holding no good copy
+            raise TransientIndexingError(f"storage could not be read: {exc.details['errors']}") from exc
+        raise PermanentIndexingError(
+            f"no stored copy of the archive sha256:{artifact.sha256} is intact (missing or not matching its "
+            "sha256); upload the same file again or repair it from a replica, then reindex"
+        ) from exc
+    except OSError as exc:
+        raise TransientIndexingError(f"storage could not be read: {exc}") from exc
+
+
+def _write_entries(version_id: int, token: datetime, drafts: list[EntryDraft]) -> bool:
+    """Replace the version's entries and mark it indexed, all or nothing, only while the claim is ours."""
+    with transaction.atomic():
+        # Lock our version row: a concurrent reset waits, and we see whether the claim is still ours.
+        if not _owned(version_id, token).select_for_update().exists():
+            return False
+        IndexEntry.objects.filter(version_id=version_id).delete()
+        saved: dict[int, IndexEntry] = {}
+        for level in by_depth(drafts):
+            rows = [
+                IndexEntry(
+                    version_id=version_id,
+                    kind=draft.kind,
+                    name=draft.name,
+                    path=draft.path[:1000],
+                    line=draft.line,
+                    parent=saved[id(draft.parent)] if draft.parent is not None else None,
+                    doc=draft.doc,
+                    data=draft.data,
+                )
+                for draft in level
+            ]
+            if connection.features.can_return_rows_from_bulk_insert:
+                IndexEntry.objects.bulk_create(rows, batch_size=1000)
+            else:  # pragma: no cover - every supported database returns ids from bulk inserts
+                for row in rows:
+                    row.save()
+            saved.update({id(draft): row for draft, row in zip(level, rows, strict=True)})
+        _owned(version_id, token).update(
+            index_status=IndexStatus.INDEXED, indexed_at=timezone.now(), index_error="", updated_at=timezone.now()
+        )
+    return True
+
+
+def index_version(*, version_id: int) -> str:
+    """Index one version: ``indexed``, ``failed`` or ``skipped`` (gone, or claimed by someone else).
+
+    Raises :class:`TransientIndexingError` when storage or the database is unreachable, after giving
+    the claim back, so the task can retry with backoff.
+    """
+    try:
+        token = claim(version_id=version_id)
+    except (OperationalError, InterfaceError) as exc:
+        raise TransientIndexingError(f"the database could not be reached: {exc}") from exc
+    if token is None:
+        logger.info("version %s is gone or already claimed: nothing to do", version_id)
+        return "skipped"
+    try:
+        version = Version.objects.select_related("artifact").get(pk=version_id)
+        delay = setting("REGISTRY_INDEXING_DELAY_SECONDS")
+        if delay:  # injectable slowness, for the worker-crash tests
+            time.sleep(delay)
+        stored = _read_verified(version)
+        try:
+            drafts = extract_entries(stored)
+        finally:
+            stored.close()
+        written = _write_entries(version_id, token, drafts)
+    except RegistryError as exc:  # the archive itself is bad: no retry can help
+        _finish_failed(version_id, token, exc.message)
+        return "failed"
+    except PermanentIndexingError as exc:
+        _finish_failed(version_id, token, str(exc))
+        return "failed"
+    except (TransientIndexingError, OperationalError, InterfaceError) as exc:
+        release(version_id=version_id, token=token, reason=str(exc))
+        if isinstance(exc, TransientIndexingError):
+            raise
+        raise TransientIndexingError(f"the database could not be reached: {exc}") from exc
+    except SoftTimeLimitExceeded:
+        _finish_failed(
+            version_id,
+            token,
+            f"indexing took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} seconds; the archive may be "
+            "too large to index, reindex to try again",
+        )
+        return "failed"
+    except Exception as exc:  # a bug must fail this version only, never the worker or the next task
+        logger.exception("indexing version %s failed unexpectedly", version_id)
+        _finish_failed(
+            version_id, token, f"indexing failed unexpectedly ({type(exc).__name__}: {exc}); reindex to retry"
+        )
+        return "failed"
+    if not written:
+        logger.info("version %s was reset while being indexed: the newer claim writes the entries", version_id)
+        return "skipped"
+    return "indexed"
+
+
+def give_up(*, version_id: int, message: str) -> None:
+    """After the last retry of a transient error: mark the version failed so a person can see why."""
+    Version.objects.filter(pk=version_id, index_status__in=[IndexStatus.UNKNOWN, IndexStatus.INDEXING]).update(
+        index_status=IndexStatus.FAILED, index_error=message[:2000], updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def request_reindex(*, version_id: int) -> None:
+    """Reset a version to ``unknown`` (dropping any claim in flight) and enqueue it after commit."""
+    from packages_app.tasks import schedule_indexing
+
+    now = timezone.now()
+    Version.objects.filter(pk=version_id).update(
+        index_status=IndexStatus.UNKNOWN, index_error="", index_started_at=None, updated_at=now
+    )
+    schedule_indexing(version_id)
