@@ -218,6 +218,30 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# Publishing must not hang on a dead broker: give up quickly, the indexing sweeper enqueues later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+INDEX_SWEEP_INTERVAL_SECONDS = env_int("INDEX_SWEEP_INTERVAL_SECONDS", 60)
+INDEX_SWEEP_UNKNOWN_AFTER_SECONDS = env_int("INDEX_SWEEP_UNKNOWN_AFTER_SECONDS", 60)
+INDEX_SWEEP_BATCH_SIZE = env_int("INDEX_SWEEP_BATCH_SIZE", 200)
+CELERY_BEAT_SCHEDULE = {
+    # Each run expires if not started within its interval, so a backlog never stacks sweeps up.
+    "sweep-index-queue": {
+        "task": "packages.sweep_index_queue",
+        "schedule": INDEX_SWEEP_INTERVAL_SECONDS,
+        "options": {"expires": INDEX_SWEEP_INTERVAL_SECONDS},
+    },
+    "sweep-orphan-blobs": {
+        "task": "packages.sweep_orphan_blobs",
+        "schedule": env_int("ORPHAN_SWEEP_INTERVAL_SECONDS", 3600),
+        "options": {"expires": 600},
+    },
+}
+
+# --- Archives (see packages_app.archives) -----------------------------------------------------------
+ARCHIVE_MAX_ENTRIES = env_int("ARCHIVE_MAX_ENTRIES", 10_000)
+ARCHIVE_MAX_TOTAL_SIZE = env_int("ARCHIVE_MAX_TOTAL_SIZE", 1024**3)
+ARCHIVE_MAX_COMPRESSION_RATIO = env_int("ARCHIVE_MAX_COMPRESSION_RATIO", 200)
 
 # --- Cache ----------------------------------------------------------------------------------------
 REDIS_CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or ""
