@@ -1,47 +1,131 @@
+"""The staff console for components: browse them, their immutable versions, and diffs between them."""
+
 from django.contrib import admin
+from django.db.models import Count
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from components_app.models import Component, ComponentVersion, PackageComponent
-
-
-class ComponentVersionInline(admin.TabularInline):
-    model = ComponentVersion
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ["version", "package_version", "created_by", "created_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
+from packages_app import admin_views
+from packages_app.admin_actions import badge, project_filter
 
 
 @admin.register(Component)
 class ComponentAdmin(admin.ModelAdmin):
-    list_display = ["name", "project", "type", "status", "version", "last_published_version", "updated_at"]
-    list_filter = ["status", "type", "project__organization"]
+    list_display = [
+        "name",
+        "project",
+        "type",
+        "status_badge",
+        "version",
+        "last_published_version",
+        "versions_count",
+        "updated_at",
+    ]
+    list_filter = ["status", "type", "project__organization", project_filter("project")]
     list_select_related = ["project__organization"]
     search_fields = ["name", "title", "description", "project__name"]
-    readonly_fields = ["id", "version", "last_published_version", "rolled_back_from", "created_at", "updated_at"]
-    inlines = [ComponentVersionInline]
+    fields = [
+        "id",
+        "project",
+        "name",
+        "type",
+        "status",
+        "title",
+        "description",
+        "tags",
+        "version",
+        "last_published_version",
+        "rolled_back_from",
+        "author",
+        "content",
+        "compiled",
+        "schema",
+        "created_at",
+        "updated_at",
+    ]
+    # Components change only through the API's draft/publish lifecycle, never by typing here.
+    readonly_fields = fields
+    change_form_template = "admin/components_app/component/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(versions_total=Count("versions"))
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="versions", ordering="versions_total")
+    def versions_count(self, obj):
+        return obj.versions_total
+
+    def get_urls(self):
+        def diff(request, object_id):
+            return admin_views.component_diff_view(self, request, object_id)
+
+        return [
+            path("<path:object_id>/diff/", self.admin_site.admin_view(diff), name="components_app_component_diff"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra = {}
+        if obj is not None:
+            extra["component_versions"] = list(
+                obj.versions.select_related("package_version", "created_by").order_by("-version")
+            )
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
 
 @admin.register(ComponentVersion)
 class ComponentVersionAdmin(admin.ModelAdmin):
-    list_display = ["name", "version", "type", "package_version", "created_by", "created_at"]
-    list_filter = ["type"]
-    list_select_related = ["package_version__package", "created_by"]
-    search_fields = ["name", "component__project__name"]
+    list_display = ["name", "version", "type", "project", "package_version_link", "created_by", "created_at"]
+    list_filter = ["type", "component__project__organization", project_filter("component__project")]
+    list_select_related = ["component__project__organization", "package_version__package", "created_by"]
+    search_fields = ["name", "component__project__name", "package_version__version"]
     readonly_fields = [f.name for f in ComponentVersion._meta.fields]
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="project", ordering="component__project__name")
+    def project(self, obj):
+        return obj.component.project
+
+    @admin.display(description="package version", ordering="package_version__package__name")
+    def package_version_link(self, obj):
+        url = reverse("admin:packages_app_version_change", args=[obj.package_version_id])
+        return format_html('<a href="{}">{}</a>', url, obj.package_version.label)
 
 
 @admin.register(PackageComponent)
 class PackageComponentAdmin(admin.ModelAdmin):
     list_display = ["package_version", "component_version"]
     list_select_related = ["package_version__package", "component_version"]
+    search_fields = ["package_version__package__name", "component_version__name"]
     readonly_fields = ["package_version", "component_version"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,10 +1,20 @@
-from django.contrib import admin
+"""The staff console for packages and versions. Writes go through services; reads through annotated querysets."""
 
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from packages_app import admin_views
+from packages_app.admin_actions import badge, confirm_then, project_filter, run_each
+from packages_app.admin_selectors import version_history, version_sections
 from packages_app.models import (
+    ArchiveStatus,
     Artifact,
     ArtifactReplica,
     Dependency,
     IndexEntry,
+    IndexStatus,
     LockEntry,
     Package,
     UsedVersionNumber,
@@ -24,75 +34,241 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class VersionInline(ReadOnlyInline):
-    model = Version
-    fields = ["version", "archive_status", "index_status", "author", "created_at"]
-    readonly_fields = fields
-    ordering = ["-major", "-minor", "-patch"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by publishing and indexing: browsable, never typed in or edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LatestIndexStatusFilter(admin.SimpleListFilter):
+    """A package's index status is its latest version's (annotated by ``with_latest``)."""
+
+    title = "index status"
+    parameter_name = "index_status"
+
+    def lookups(self, request, model_admin):
+        return IndexStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in IndexStatus.values:
+            return queryset.filter(latest_index_status=self.value())
+        return queryset
+
+
+def version_link(version_id, label):
+    return format_html('<a href="{}">{}</a>', reverse("admin:packages_app_version_change", args=[version_id]), label)
 
 
 @admin.register(Package)
 class PackageAdmin(admin.ModelAdmin):
-    list_display = ["name", "project", "kind", "latest_version", "replication_count", "updated_at"]
-    list_filter = ["kind", "project__organization"]
+    list_display = [
+        "name",
+        "project",
+        "kind",
+        "latest_version",
+        "index_status",
+        "version_count",
+        "replication_count",
+        "updated_at",
+    ]
+    list_filter = [
+        "kind",
+        LatestIndexStatusFilter,
+        "project__organization",
+        project_filter("project"),
+    ]
     list_select_related = ["project__organization"]
     search_fields = ["name", "description", "resource_identifier", "project__name", "project__organization__name"]
     autocomplete_fields = ["project"]
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [VersionInline]
+    change_form_template = "admin/packages_app/package/change_form.html"
+
+    def has_add_permission(self, request):
+        return False  # packages come into being when their first version is published
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        # Renaming or moving a package would orphan its resource identifier and its versions' locks.
+        return ["project", "name", "kind", "resource_identifier", *self.readonly_fields]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_latest()
+        return super().get_queryset(request).with_latest().annotate(versions_total=Count("versions"))
 
     @admin.display(description="latest version", ordering="latest_version_string")
     def latest_version(self, obj):
-        return obj.latest_version_string or "—"
+        if not obj.latest_version_id:
+            return "—"
+        return version_link(obj.latest_version_id, obj.latest_version_string)
 
+    @admin.display(description="index status", ordering="latest_index_status")
+    def index_status(self, obj):
+        if not obj.latest_index_status:
+            return "—"
+        return badge(obj.latest_index_status, IndexStatus(obj.latest_index_status).label)
 
-class DependencyInline(ReadOnlyInline):
-    model = Dependency
-    fk_name = "version"
-    fields = ["reference", "package", "range"]
-    readonly_fields = fields
+    @admin.display(description="versions", ordering="versions_total")
+    def version_count(self, obj):
+        return obj.versions_total
 
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/check/",
+                view(lambda request, object_id: admin_views.package_check_view(self, request, object_id)),
+                name="packages_app_package_check",
+            ),
+            *super().get_urls(),
+        ]
 
-class LockEntryInline(ReadOnlyInline):
-    model = LockEntry
-    fk_name = "root"
-    fields = ["resolved", "parent", "range", "depth"]
-    readonly_fields = fields
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra = {"version_history": version_history(obj)} if obj is not None else {}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
 
 @admin.register(Version)
-class VersionAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "package", "archive_status", "index_status", "author", "artifact_size", "created_at"]
-    list_filter = ["archive_status", "index_status", "package__kind", "package__project__organization"]
+class VersionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "label",
+        "project",
+        "archive_badge",
+        "index_badge",
+        "author",
+        "artifact_size",
+        "created_at",
+    ]
+    list_display_links = ["label"]
+    list_filter = [
+        "index_status",
+        "archive_status",
+        "package__kind",
+        "package__project__organization",
+        project_filter("package__project"),
+    ]
     list_select_related = ["package__project__organization", "author", "artifact"]
-    search_fields = ["version", "package__name", "description"]
-    ordering = ["package", "-major", "-minor", "-patch"]
-    readonly_fields = [
+    search_fields = ["version", "package__name", "package__project__name", "description"]
+    ordering = ["package__name", "-major", "-minor", "-patch"]
+    date_hierarchy = "created_at"
+    fields = [
         "package",
         "version",
-        "artifact",
+        "description",
+        "tags",
         "author",
-        "manifest",
+        "artifact",
+        "archive_status",
         "index_status",
         "index_error",
         "index_attempts",
         "index_started_at",
         "indexed_at",
+        "manifest",
         "created_at",
         "updated_at",
     ]
-    fields = ["package", "version", "description", "tags", "archive_status", *readonly_fields[2:]]
-    inlines = [DependencyInline, LockEntryInline]
+    readonly_fields = fields
+    change_form_template = "admin/packages_app/version/change_form.html"
+    actions = ["reindex", "archive", "unarchive"]
 
-    def has_add_permission(self, request):
-        return False  # versions are published through the APIs, never typed in
+    def has_change_permission(self, request, obj=None):
+        # Nothing on the form is editable, but the status actions need the change permission.
+        return super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+
+    @admin.display(description="version", ordering="package__name")
+    def label(self, obj):
+        return obj.label
+
+    @admin.display(description="project", ordering="package__project__name")
+    def project(self, obj):
+        return obj.package.project
+
+    @admin.display(description="archive status", ordering="archive_status")
+    def archive_badge(self, obj):
+        return badge(obj.archive_status, obj.get_archive_status_display())
+
+    @admin.display(description="index status", ordering="index_status")
+    def index_badge(self, obj):
+        return badge(obj.index_status, obj.get_index_status_display())
 
     @admin.display(description="size", ordering="artifact__size")
     def artifact_size(self, obj):
         return obj.artifact.size
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+
+        def graph(request, object_id):
+            return admin_views.version_graph_view(self, request, object_id)
+
+        def dependents(request, object_id):
+            return admin_views.version_graph_view(self, request, object_id, reverse_graph=True)
+
+        def download(request, object_id):
+            return admin_views.version_download_view(self, request, object_id)
+
+        return [
+            path("<path:object_id>/graph/", view(graph), name="packages_app_version_graph"),
+            path("<path:object_id>/dependents/", view(dependents), name="packages_app_version_dependents"),
+            path("<path:object_id>/download/", view(download), name="packages_app_version_download"),
+            *super().get_urls(),
+        ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # published versions stay: locks refer to them, and archiving is the way to retire one
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra = {"sections": version_sections(obj)} if obj is not None else {}
+        extra.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    @admin.action(description="Reindex selected versions", permissions=["change"])
+    def reindex(self, request, queryset):
+        from packages_app.indexing import request_reindex
+
+        run_each(
+            self,
+            request,
+            queryset,
+            run=lambda v: request_reindex(version_id=v.id),
+            done="Reindexing {count} version(s).",
+        )
+
+    @admin.action(description="Archive selected versions…", permissions=["change"])
+    def archive(self, request, queryset):
+        from packages_app.services import set_archive_status
+
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            action="archive",
+            title="Archive these versions?",
+            warning=(
+                "Archived versions are no longer chosen by new resolutions and stop being a package's latest "
+                "version. Existing locks keep them, and they can be unarchived later."
+            ),
+            run=lambda v: set_archive_status(version=v, archive_status=ArchiveStatus.ARCHIVE),
+            done="Archived {count} version(s).",
+        )
+
+    @admin.action(description="Unarchive selected versions", permissions=["change"])
+    def unarchive(self, request, queryset):
+        from packages_app.services import set_archive_status
+
+        run_each(
+            self,
+            request,
+            queryset,
+            run=lambda v: set_archive_status(version=v, archive_status=ArchiveStatus.UNARCHIVE),
+            done="Unarchived {count} version(s).",
+        )
 
 
 class ArtifactReplicaInline(ReadOnlyInline):
@@ -102,56 +278,59 @@ class ArtifactReplicaInline(ReadOnlyInline):
 
 
 @admin.register(Artifact)
-class ArtifactAdmin(admin.ModelAdmin):
-    list_display = ["sha256", "size", "media_type", "created_at"]
+class ArtifactAdmin(ReadOnlyAdmin):
+    list_display = ["sha256", "size", "media_type", "version_count", "created_at"]
+    list_filter = ["media_type"]
     search_fields = ["sha256", "md5"]
     readonly_fields = ["sha256", "md5", "size", "media_type", "file", "created_at"]
     inlines = [ArtifactReplicaInline]
 
-    def has_add_permission(self, request):
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(versions_total=Count("versions"))
+
+    @admin.display(description="versions", ordering="versions_total")
+    def version_count(self, obj):
+        return obj.versions_total
+
+
+@admin.register(ArtifactReplica)
+class ArtifactReplicaAdmin(ReadOnlyAdmin):
+    list_display = ["artifact", "location", "status", "checked_at"]
+    list_filter = ["status", "location"]
+    list_select_related = ["artifact"]
+    search_fields = ["artifact__sha256", "location"]
 
 
 @admin.register(UsedVersionNumber)
-class UsedVersionNumberAdmin(admin.ModelAdmin):
+class UsedVersionNumberAdmin(ReadOnlyAdmin):
     list_display = ["package_name", "version", "project", "created_at"]
+    list_filter = ["project__organization"]
     list_select_related = ["project__organization"]
     search_fields = ["package_name", "version"]
     readonly_fields = ["project", "package_name", "version", "sha256", "created_at"]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(Dependency)
-class DependencyAdmin(admin.ModelAdmin):
+class DependencyAdmin(ReadOnlyAdmin):
     list_display = ["version", "reference", "range", "package"]
+    list_filter = ["version__package__project__organization"]
     list_select_related = ["version__package", "package__project__organization"]
     search_fields = ["reference", "package__name", "version__package__name"]
     readonly_fields = ["version", "package", "reference", "range"]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(LockEntry)
-class LockEntryAdmin(admin.ModelAdmin):
+class LockEntryAdmin(ReadOnlyAdmin):
     list_display = ["root", "resolved", "parent", "range", "depth"]
     list_select_related = ["root__package", "resolved__package", "parent__package"]
     search_fields = ["root__package__name", "resolved__package__name"]
     readonly_fields = ["root", "package", "resolved", "parent", "range", "depth"]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(IndexEntry)
-class IndexEntryAdmin(admin.ModelAdmin):
+class IndexEntryAdmin(ReadOnlyAdmin):
     list_display = ["name", "kind", "version", "path", "line"]
-    list_filter = ["kind"]
+    list_filter = ["kind", "version__package__project__organization"]
     list_select_related = ["version__package"]
-    search_fields = ["name", "path", "doc"]
+    search_fields = ["name", "path", "doc", "version__package__name"]
     readonly_fields = ["version", "kind", "name", "path", "line", "parent", "doc", "data"]
-
-    def has_add_permission(self, request):
-        return False

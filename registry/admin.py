@@ -1,24 +1,42 @@
-from django.contrib import admin, messages
+"""The staff console for organizations, projects, grants and tokens."""
 
+from django.contrib import admin
+from django.db.models import Count
+
+from packages_app.admin_actions import confirm_then
 from registry.models import ApiToken, Grant, Organization, Project, ProjectDependency
 from registry.tokens import revoke_token
 
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "display_name", "created_at", "updated_at"]
+    list_display = ["name", "display_name", "project_count", "created_at", "updated_at"]
     search_fields = ["name", "display_name", "description"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(projects_total=Count("projects"))
+
+    @admin.display(description="projects", ordering="projects_total")
+    def project_count(self, obj):
+        return obj.projects_total
 
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "created_at", "updated_at"]
+    list_display = ["name", "organization", "package_count", "created_at", "updated_at"]
     list_filter = ["organization"]
     list_select_related = ["organization"]
     search_fields = ["name", "organization__name", "description"]
     autocomplete_fields = ["organization"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(packages_total=Count("packages"))
+
+    @admin.display(description="packages", ordering="packages_total")
+    def package_count(self, obj):
+        return obj.packages_total
 
 
 @admin.register(ProjectDependency)
@@ -69,8 +87,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
         # The secret must be shown once, to its owner: tokens are issued through the API or the CLI.
         return False
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens…", permissions=["change"])
     def revoke(self, request, queryset):
-        for token in queryset:
-            revoke_token(token=token)
-        self.message_user(request, f"Revoked {queryset.count()} token(s).", messages.SUCCESS)
+        return confirm_then(
+            self,
+            request,
+            queryset,
+            action="revoke",
+            title="Revoke these tokens?",
+            warning="Clients using these tokens are refused from the next request on. This cannot be undone.",
+            run=lambda token: revoke_token(token=token),
+            done="Revoked {count} token(s).",
+        )
