@@ -291,6 +291,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One enum for the grant roles wherever a serializer names them (v0 permissions).
+    "ENUM_NAME_OVERRIDES": {"GrantRoleEnum": "registry.models.Role"},
 }
 
 # The function that compiles component source (see components_app.compiler for the contract).

@@ -1,15 +1,33 @@
 """Writes on packages and versions. Each public function is one transaction (or says why it is not)."""
 
 import hashlib
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import IO
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
 
-from packages_app.models import Artifact, Package, UsedVersionNumber, Version, artifact_key, artifact_storage
-from registry.errors import RegistryError
+from packages_app.models import (
+    ArchiveStatus,
+    Artifact,
+    Dependency,
+    LockEntry,
+    Package,
+    UsedVersionNumber,
+    Version,
+    artifact_key,
+    artifact_storage,
+)
+from registry.errors import RegistryError, validation_failed
 from registry.models import Project
-from registry.naming import parse_version
+from registry.naming import parse_version, validate_name
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -110,3 +128,381 @@ def create_version(
     new.full_clean()
     new.save()
     return new
+
+
+# --- Validation helpers ----------------------------------------------------------------------------
+
+# Model field -> the v0 field name that errors report.
+PACKAGE_FIELDS = {
+    "name": "packageName",
+    "description": "description",
+    "replication_count": "replicationCount",
+    "resource_identifier": "resourceIdentifier",
+    "tags": "tags",
+}
+
+
+def full_clean_or_raise(obj, *, field_names: dict[str, str]) -> None:
+    """``obj.full_clean()``, with the first problem raised as VALIDATION_FAILED naming the API field."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+        model_field, messages = next(iter(errors.items()))
+        raise validation_failed(
+            field_names.get(model_field, model_field),
+            messages[0],
+            fields={field_names.get(k, k): v for k, v in errors.items()},
+        ) from exc
+
+
+def invalid_version(provided: str) -> RegistryError:
+    return RegistryError(
+        "INVALID_VERSION",
+        "Version must follow semantic versioning (MAJOR.MINOR.PATCH)",
+        status=400,
+        details={"field": "version.id", "provided": provided, "expected": "X.Y.Z format"},
+    )
+
+
+def version_exists(version: str, *, reason: str) -> RegistryError:
+    return RegistryError(
+        "VERSION_EXISTS",
+        f"Package version {version} already exists",
+        status=409,
+        details={"version": version, "reason": reason},
+    )
+
+
+# --- Publishing (the v0 create-or-update endpoint) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageChanges:
+    """Package metadata a request sets; None leaves a field as it is."""
+
+    description: str | None = None
+    replication_count: int | None = None
+    resource_identifier: str | None = None
+    tags: list[str] | None = None
+
+    def apply(self, package: Package) -> bool:
+        """Set the given fields on ``package``; True when something changed."""
+        changed = False
+        for name in ("description", "replication_count", "resource_identifier", "tags"):
+            value = getattr(self, name)
+            if value is not None and getattr(package, name) != value:
+                setattr(package, name, value)
+                changed = True
+        return changed
+
+
+@dataclass(frozen=True)
+class UploadedArchive:
+    """A package file already on local disk (or any seekable stream) with its digests."""
+
+    stream: IO[bytes]
+    digests: Digests
+
+
+@dataclass
+class PublishResult:
+    package: Package
+    version: Version | None = None
+    package_created: bool = False
+    version_created: bool = False
+    updated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def created(self) -> bool:
+        return self.package_created or self.version_created
+
+
+def verify_md5(*, digests: Digests, md5_hash: str | None) -> None:
+    """CHECKSUM_MISMATCH unless ``md5_hash`` (hex, any case) is the uploaded file's md5. None skips the check."""
+    if md5_hash is None:
+        return
+    expected = md5_hash.strip().lower()
+    if expected != digests.md5:
+        raise RegistryError(
+            "CHECKSUM_MISMATCH",
+            "The md5Hash does not match the uploaded packageFile.",
+            status=400,
+            details={"expected": expected, "computed": digests.md5, "algorithm": "md5"},
+        )
+
+
+def _media_type(stream: IO[bytes]) -> str:
+    from packages_app.archives import detect_format
+
+    return "application/zip" if detect_format(stream) == "zip" else "application/gzip"
+
+
+def _lock_or_create_package(*, project: Project, name: str, changes: PackageChanges) -> tuple[Package, bool]:
+    """The package row, locked for this transaction, created first if it is new.
+
+    Two requests creating the same package race on the unique index: the loser's insert waits for the
+    winner's commit, fails inside its savepoint, and then locks the winner's row.
+    """
+    package = Package.objects.select_for_update().filter(project=project, name__iexact=name).first()
+    if package is not None:
+        return package, False
+    package = Package(
+        project=project,
+        name=name,
+        resource_identifier=default_resource_identifier(project, name),
+    )
+    changes.apply(package)
+    full_clean_or_raise(package, field_names=PACKAGE_FIELDS)
+    try:
+        with transaction.atomic():
+            package.save()
+        return package, True
+    except IntegrityError as exc:
+        package = Package.objects.select_for_update().filter(project=project, name__iexact=name).first()
+        if package is None:  # the clash was on resourceIdentifier, taken by another package meanwhile
+            raise validation_failed(
+                "resourceIdentifier", "Package with this resource identifier already exists."
+            ) from exc
+        return package, False
+
+
+def publish_package(
+    *,
+    project: Project,
+    name: str,
+    author,
+    changes: PackageChanges,
+    version: str | None = None,
+    archive_status: str | None = None,
+    upload: UploadedArchive | None = None,
+    md5_hash: str | None = None,
+) -> PublishResult:
+    """Create or update a package and, given a version and a file, publish that version.
+
+    Order matters: everything that can be checked without the database (names, version syntax, md5,
+    archive structure) is checked first; the blob is then written to content-addressed storage outside
+    the transaction (a blob whose transaction fails is left to the orphan sweep); finally one transaction
+    locks the package row, applies the metadata and adds the version. Re-sending a version with the same
+    bytes changes nothing (safe retries); other bytes, or a number used before, is VERSION_EXISTS.
+    """
+    try:
+        validate_name(name)
+    except ValidationError as exc:
+        raise validation_failed("packageName", exc.messages[0]) from exc
+    if (version is None) != (upload is None):
+        missing = "version" if version is None else "packageFile"
+        raise validation_failed(missing, "a version needs both the 'version' part and the 'packageFile' part")
+    if archive_status is not None and archive_status not in ArchiveStatus.values:
+        raise validation_failed("version.archiveStatus", f"must be one of {', '.join(ArchiveStatus.values)}")
+    if version is not None and parse_version(version) is None:
+        raise invalid_version(version)
+
+    artifact = None
+    manifest: dict = {}
+    if upload is not None:
+        from packages_app.archives import read_manifest
+
+        verify_md5(digests=upload.digests, md5_hash=md5_hash)
+        manifest = read_manifest(upload.stream)
+        # Dependency resolution (issue 4) inserts here: requirements = parse_requirements(...)
+        media_type = _media_type(upload.stream)
+        artifact = store_artifact(stream=upload.stream, digests=upload.digests, media_type=media_type)
+
+    with transaction.atomic():
+        package, package_created = _lock_or_create_package(project=project, name=name, changes=changes)
+        result = PublishResult(package=package, package_created=package_created)
+        if not package_created and changes.apply(package):
+            full_clean_or_raise(package, field_names=PACKAGE_FIELDS)
+            package.save()
+            result.updated = True
+        if version is not None and artifact is not None:
+            result.version, result.version_created = _add_version(
+                package=package,
+                version=version,
+                artifact=artifact,
+                author=author,
+                manifest=manifest,
+                archive_status=archive_status,
+            )
+            # Dependency resolution (issue 4) inserts here, when result.version_created:
+            #     resolution = resolve(...); record_dependencies(version=result.version, ...)
+            if result.version_created:
+                from packages_app.tasks import schedule_indexing
+
+                package.save(update_fields=["updated_at"])  # auto_now: adding a version modifies the package
+                schedule_indexing(result.version.id)
+    return result
+
+
+def _add_version(
+    *,
+    package: Package,
+    version: str,
+    artifact: Artifact,
+    author,
+    manifest: dict,
+    archive_status: str | None,
+) -> tuple[Version, bool]:
+    """The new version, or the existing one when it holds the same bytes (a retry). Package row is locked."""
+    used = UsedVersionNumber.objects.filter(
+        project=package.project, package_name=package.name.lower(), version=version
+    ).first()
+    if used is not None:
+        existing = package.versions.select_related("artifact").filter(version=version).first()
+        if existing is None:
+            raise version_exists(version, reason="this version number was used before and deleted")
+        if existing.artifact.sha256 != artifact.sha256:
+            raise version_exists(version, reason="it holds other bytes")
+        return existing, False
+    # The artifact may be an old orphan the sweep is about to remove: lock it so it cannot go meanwhile.
+    if not Artifact.objects.select_for_update().filter(pk=artifact.pk).exists():
+        raise RegistryError("ARTIFACT_GONE", "The stored file disappeared; retry the upload.", status=503)
+    description = manifest.get("description") if isinstance(manifest.get("description"), str) else ""
+    new = create_version(
+        package=package,
+        version=version,
+        artifact=artifact,
+        author=author,
+        manifest=manifest,
+        description=description,
+    )
+    if archive_status == ArchiveStatus.ARCHIVE:
+        new.archive_status = ArchiveStatus.ARCHIVE
+        new.save(update_fields=["archive_status", "updated_at"])
+    return new, True
+
+
+def update_package(*, package: Package, changes: PackageChanges) -> Package:
+    with transaction.atomic():
+        locked = Package.objects.select_for_update().get(pk=package.pk)
+        if changes.apply(locked):
+            full_clean_or_raise(locked, field_names=PACKAGE_FIELDS)
+            locked.save()
+    return locked
+
+
+def delete_package(*, package: Package) -> None:
+    """Delete a package and its versions; its version numbers stay used. PACKAGE_IN_USE if others depend on it."""
+    with transaction.atomic():
+        locked = Package.objects.select_for_update().get(pk=package.pk)
+        dependents = sorted(
+            {
+                f"{d.version.package.name}@{d.version.version}"
+                for d in Dependency.objects.filter(package=locked)
+                .exclude(version__package=locked)
+                .select_related("version__package")[:50]
+            }
+            | {
+                f"{e.root.package.name}@{e.root.version}"
+                for e in LockEntry.objects.filter(package=locked)
+                .exclude(root__package=locked)
+                .select_related("root__package")[:50]
+            }
+        )
+        if dependents:
+            raise package_in_use(locked, dependents)
+        try:
+            with transaction.atomic():
+                locked.delete()
+        except ProtectedError as exc:
+            raise package_in_use(locked, []) from exc
+
+
+def package_in_use(package: Package, dependents: list[str]) -> RegistryError:
+    return RegistryError(
+        "PACKAGE_IN_USE",
+        f"Package {package.name} cannot be deleted: other package versions depend on it.",
+        status=409,
+        details={"dependents": dependents},
+    )
+
+
+def set_archive_status(*, version: Version, archive_status: str) -> Version:
+    """Archive or unarchive a version. An archived version stays downloadable but is never latest."""
+    if archive_status not in ArchiveStatus.values:
+        raise validation_failed("archiveStatus", f"must be one of {', '.join(ArchiveStatus.values)}")
+    with transaction.atomic():
+        locked = Version.objects.select_for_update().select_related("package").get(pk=version.pk)
+        if locked.archive_status != archive_status:
+            locked.archive_status = archive_status
+            locked.full_clean()
+            locked.save(update_fields=["archive_status", "updated_at"])
+    return locked
+
+
+# --- Orphan sweep ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    artifacts_deleted: list[str] = field(default_factory=list)  # sha256 of artifact rows removed
+    blobs_deleted: list[str] = field(default_factory=list)  # storage keys removed
+    dry_run: bool = False
+
+
+def _storage_keys(storage, prefix: str = "sha256"):
+    """Every file key under ``prefix``, walking directories (works for filesystem and S3 storages)."""
+    try:
+        directories, files = storage.listdir(prefix)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{prefix}/{name}"
+    for directory in directories:
+        yield from _storage_keys(storage, f"{prefix}/{directory}")
+
+
+def sweep_orphan_blobs(*, grace_seconds: int | None = None, dry_run: bool = False) -> SweepReport:
+    """Remove artifacts no version references, and stored blobs no artifact row names.
+
+    Both are what an upload leaves behind when its version transaction fails (a 409 loser, a crash).
+    Nothing younger than the grace window is touched, so an upload still committing is never swept.
+    Artifact rows are deleted under a row lock after re-checking they are unreferenced (the publish
+    service locks the artifact it is about to use); their blobs are deleted only after that commits.
+    """
+    grace = settings.REGISTRY_ORPHAN_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    cutoff = timezone.now() - timedelta(seconds=grace)
+    storage = artifact_storage()
+    report = SweepReport(dry_run=dry_run)
+
+    candidates = Artifact.objects.filter(created_at__lt=cutoff, versions__isnull=True).values_list("pk", flat=True)
+    for pk in list(candidates):
+        with transaction.atomic():
+            artifact = Artifact.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if artifact is None or artifact.versions.exists():
+                continue
+            if not dry_run:
+                try:
+                    with transaction.atomic():
+                        artifact.delete()
+                except ProtectedError:
+                    continue
+                key = artifact.file.name
+                transaction.on_commit(lambda key=key: storage.delete(key))
+            report.artifacts_deleted.append(artifact.sha256)
+            report.blobs_deleted.append(artifact.file.name)
+
+    known = set(Artifact.objects.values_list("sha256", flat=True))
+    for key in _storage_keys(storage):
+        sha256 = key.rsplit("/", 1)[-1]
+        if sha256 in known or key in report.blobs_deleted:
+            continue
+        try:
+            modified = storage.get_modified_time(key)
+        except (FileNotFoundError, NotImplementedError):
+            continue
+        if modified >= cutoff:
+            continue
+        # Re-check at the last moment: an upload may have created the row since the listing.
+        if Artifact.objects.filter(sha256=sha256).exists():
+            continue
+        if not dry_run:
+            storage.delete(key)
+        report.blobs_deleted.append(key)
+    if not dry_run and (report.artifacts_deleted or report.blobs_deleted):
+        logger.info(
+            "orphan sweep removed %d artifacts and %d blobs", len(report.artifacts_deleted), len(report.blobs_deleted)
+        )
+    return report

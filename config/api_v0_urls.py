@@ -1,0 +1,92 @@
+"""The Credible-style API under /api/v0/. Other areas append their routes here with small edits.
+
+``environments`` is accepted wherever ``projects`` is (Credible and Publisher renamed the concept).
+"""
+
+from django.urls import path, register_converter
+
+from packages_app.api import views as packages
+from packages_app.api.v0 import index_views as index
+from registry.api.v0 import views as registry
+
+
+class NameConverter:
+    """Organization, project, package and group names: ``^[a-zA-Z0-9_-]+$``."""
+
+    regex = r"[a-zA-Z0-9_-]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class VersionIdConverter(NameConverter):
+    """A ``versionId`` in a path: ``^[a-zA-Z0-9_.-]+$``."""
+
+    regex = r"[a-zA-Z0-9_.-]+"
+
+
+register_converter(NameConverter, "name")
+register_converter(VersionIdConverter, "vid")
+
+ORG = "organizations/<name:org>"
+
+
+def project_routes(word: str, suffix: str) -> list:
+    """Routes under ``{word}/{project}``, for ``projects`` and its alias ``environments``."""
+    project = f"{ORG}/{word}/<name:project>"
+    package = f"{project}/packages/<name:package>"
+    version = f"{package}/versions/<vid:version_id>"
+    return [
+        path(f"{ORG}/{word}", registry.ProjectListView.as_view(), name=f"v0-project-list{suffix}"),
+        path(project, registry.ProjectDetailView.as_view(), name=f"v0-project-detail{suffix}"),
+        path(
+            f"{project}/permissions",
+            registry.ProjectPermissionListView.as_view(),
+            name=f"v0-project-permissions{suffix}",
+        ),
+        path(
+            f"{project}/permissions/<str:user_group_id>",
+            registry.ProjectPermissionDetailView.as_view(),
+            name=f"v0-project-permission{suffix}",
+        ),
+        path(f"{project}/packages", packages.PackageListView.as_view(), name=f"v0-package-list{suffix}"),
+        path(package, packages.PackageDetailView.as_view(), name=f"v0-package-detail{suffix}"),
+        path(
+            f"{package}/permissions",
+            packages.PackagePermissionListView.as_view(),
+            name=f"v0-package-permissions{suffix}",
+        ),
+        path(
+            f"{package}/permissions/<str:user_group_id>",
+            packages.PackagePermissionDetailView.as_view(),
+            name=f"v0-package-permission{suffix}",
+        ),
+        path(f"{package}/versions", packages.VersionListView.as_view(), name=f"v0-version-list{suffix}"),
+        path(version, packages.VersionDetailView.as_view(), name=f"v0-version-detail{suffix}"),
+        path(f"{version}/download", packages.VersionDownloadView.as_view(), name=f"v0-version-download{suffix}"),
+        path(f"{version}/contents", index.VersionContentsView.as_view(), name=f"v0-version-contents{suffix}"),
+        path(f"{version}/reindex", index.VersionReindexView.as_view(), name=f"v0-version-reindex{suffix}"),
+    ]
+
+
+urlpatterns = [
+    path("organizations", registry.OrganizationListView.as_view(), name="v0-organization-list"),
+    path(ORG, registry.OrganizationDetailView.as_view(), name="v0-organization-detail"),
+    path(
+        f"{ORG}/permissions",
+        registry.OrganizationPermissionListView.as_view(),
+        name="v0-organization-permissions",
+    ),
+    path(
+        f"{ORG}/permissions/<str:user_group_id>",
+        registry.OrganizationPermissionDetailView.as_view(),
+        name="v0-organization-permission",
+    ),
+    path(f"{ORG}/groups/<name:group>/tokens", registry.GroupTokenView.as_view(), name="v0-group-tokens"),
+    path("search", index.SearchView.as_view(), name="v0-search"),
+    *project_routes("projects", ""),
+    *project_routes("environments", "-env"),
+]

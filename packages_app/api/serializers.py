@@ -1,0 +1,78 @@
+"""v0 serializers for packages and versions, in Credible's shapes (camelCase)."""
+
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+from packages_app.models import ArchiveStatus, IndexStatus
+from registry.naming import RESOURCE_IDENTIFIER_PATTERN, VERSION_PATTERN
+
+
+@extend_schema_serializer(component_name="V0Package")
+class PackageSerializer(serializers.Serializer):
+    """A package as Credible shows it. Expects a queryset annotated by ``PackageQuerySet.with_latest()``."""
+
+    name = serializers.CharField(help_text="Unique within the project; pattern ^[a-zA-Z0-9_-]+$")
+    latestVersion = serializers.CharField(
+        source="latest_version_string",
+        allow_null=True,
+        help_text="The highest unarchived version (X.Y.Z), null when there is none",
+    )
+    description = serializers.CharField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+    replicationCount = serializers.IntegerField(source="replication_count", min_value=1, max_value=10)
+    resourceIdentifier = serializers.CharField(source="resource_identifier")
+    indexStatus = serializers.SerializerMethodField(help_text="The index status of the latest version")
+
+    def get_indexStatus(self, package) -> str:
+        return getattr(package, "latest_index_status", None) or IndexStatus.UNKNOWN
+
+
+@extend_schema_serializer(component_name="V0PackagePart")
+class PackagePartSerializer(serializers.Serializer):
+    """The ``package`` multipart part (or a PATCH body). Read-only fields a client echoes back are ignored."""
+
+    description = serializers.CharField(required=False, allow_blank=True)
+    replicationCount = serializers.IntegerField(required=False, min_value=1, max_value=10)
+    resourceIdentifier = serializers.RegexField(RESOURCE_IDENTIFIER_PATTERN, required=False, max_length=400)
+    name = serializers.CharField(required=False, help_text="Ignored: the name in the path wins")
+
+
+@extend_schema_serializer(component_name="V0Version")
+class VersionSerializer(serializers.Serializer):
+    id = serializers.CharField(source="version", help_text="The version, X.Y.Z")
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+    archiveStatus = serializers.ChoiceField(source="archive_status", choices=ArchiveStatus.choices)
+    indexStatus = serializers.ChoiceField(source="index_status", choices=IndexStatus.choices)
+
+
+@extend_schema_serializer(component_name="V0VersionPart")
+class VersionPartSerializer(serializers.Serializer):
+    """The ``version`` multipart part: ``id`` is the version to publish."""
+
+    id = serializers.CharField(help_text=f"The version to publish; pattern {VERSION_PATTERN}")
+    archiveStatus = serializers.ChoiceField(
+        choices=ArchiveStatus.choices, required=False, help_text="Publish archived with 'archive'"
+    )
+
+
+@extend_schema_serializer(component_name="V0VersionUpdate")
+class VersionUpdateSerializer(serializers.Serializer):
+    archiveStatus = serializers.ChoiceField(choices=ArchiveStatus.choices)
+
+
+@extend_schema_serializer(component_name="V0PackageUpload")
+class PackageUploadSerializer(serializers.Serializer):
+    """The multipart/form-data body of create-or-update (documentation of the parts)."""
+
+    package = serializers.JSONField(
+        required=False, help_text="JSON Package: description, replicationCount, resourceIdentifier"
+    )
+    version = serializers.JSONField(
+        required=False, help_text='JSON Version: {"id": "X.Y.Z", "archiveStatus": "archive" | "unarchive"}'
+    )
+    packageFile = serializers.FileField(
+        required=False, help_text="The package archive (zip or tar.gz with publisher.json at its root)"
+    )
+    md5Hash = serializers.CharField(required=False, help_text="Hex md5 of packageFile; checked when given")

@@ -1,0 +1,1 @@
+"""The Credible-style admin API (/api/v0): organizations, projects, permissions, group service tokens."""

@@ -1,0 +1,112 @@
+"""What every v0 view shares: the base class, name lookups that answer 404, and schema helpers."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+
+from registry.access import require
+from registry.api.pagination import V0Pagination
+from registry.authentication import is_read_only
+from registry.errors import not_found
+from registry.models import Organization, Project
+from registry.naming import NAME_PATTERN, VERSION_ID_PATH_PATTERN
+
+
+@extend_schema_serializer(component_name="V0Error")
+class ErrorSerializer(serializers.Serializer):
+    """The v0 error body, as Credible documents it."""
+
+    code = serializers.CharField(help_text="Machine-readable error code, e.g. VERSION_EXISTS")
+    message = serializers.CharField()
+    details = serializers.DictField(required=False, help_text="Present when there is more to say")
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+# The errors any authenticated v0 endpoint may answer.
+COMMON_ERRORS = {
+    401: error("UNAUTHENTICATED: missing, unknown, expired or revoked token"),
+    404: error("NOT_FOUND: the resource does not exist or the caller may not read it"),
+}
+WRITE_ERRORS = {
+    **COMMON_ERRORS,
+    400: error("VALIDATION_FAILED naming the field, or MALFORMED_REQUEST"),
+    403: error("FORBIDDEN: the caller may read but not change this, or the token is read-only"),
+}
+
+_PATH_PARAMETERS = {
+    "org": ("organizationName", NAME_PATTERN, "The organization's name (case-insensitive)"),
+    "project": ("projectName", NAME_PATTERN, "The project's (environment's) name (case-insensitive)"),
+    "package": ("packageName", NAME_PATTERN, "The package's name (case-insensitive)"),
+    "version_id": ("versionId", f"^{VERSION_ID_PATH_PATTERN}$", "The version, X.Y.Z"),
+    "group": ("groupName", NAME_PATTERN, "The group's name"),
+    "user_group_id": ("userGroupId", r"^(user|group):.+$", "user:{email} or group:{name}"),
+}
+
+
+def path_parameters(*names: str) -> list[OpenApiParameter]:
+    """OpenAPI path parameters for URL kwargs ``names``, with their patterns."""
+    return [
+        OpenApiParameter(
+            name,
+            OpenApiTypes.STR,
+            OpenApiParameter.PATH,
+            description=f"{_PATH_PARAMETERS[name][2]}; pattern {_PATH_PARAMETERS[name][1]}",
+        )
+        for name in names
+    ]
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Documents ``Authorization: Bearer <token>`` for every endpoint."""
+
+    target_class = "registry.authentication.BearerTokenAuthentication"
+    name = "BearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "An API token: Authorization: Bearer <token>"}
+
+
+class V0AutoSchema(AutoSchema):
+    """Every v0 route is also served under ``environments``; keep the two operations' ids distinct."""
+
+    def get_operation_id(self):
+        operation_id = super().get_operation_id()
+        return f"{operation_id}_via_environments" if "/environments/" in self.path else operation_id
+
+
+class V0View(GenericAPIView):
+    """Base for v0 views: v0 pagination and the lookups every nested route needs."""
+
+    pagination_class = V0Pagination
+    schema = V0AutoSchema()
+
+    def require(self, obj, needed: int) -> None:
+        require(self.request.user, obj, needed, read_only_token=is_read_only(self.request))
+
+    def get_organization(self) -> Organization:
+        name = self.kwargs["org"]
+        organization = Organization.objects.visible_to(self.request.user).by_name(name).first()
+        if organization is None:
+            raise not_found("organization", name)
+        return organization
+
+    def get_project(self) -> Project:
+        org, name = self.kwargs["org"], self.kwargs["project"]
+        project = (
+            Project.objects.visible_to(self.request.user).by_name(org, name).select_related("organization").first()
+        )
+        if project is None:
+            if not Organization.objects.visible_to(self.request.user).by_name(org).exists():
+                raise not_found("organization", org)
+            raise not_found("project", name)
+        return project
+
+    def paginated(self, items, serializer_class):
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(serializer_class(page, many=True).data)

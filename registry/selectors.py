@@ -1,0 +1,41 @@
+"""Reads on grants that the API shows: who holds which role on a resource, and from where."""
+
+from django.db.models import Q
+
+from registry.access import _scope_chain
+from registry.models import ROLE_RANK, Grant, Role
+
+
+def permissions_on(scope) -> list[dict]:
+    """One row per principal with access to ``scope``: its own grant and the highest one from above.
+
+    One query whatever the number of grants (users and groups come with the grants).
+    """
+    organization, project, package = _scope_chain(scope)
+    own_field = "package" if package is not None else "project" if project is not None else "organization"
+    reaching = Q(organization=organization)
+    if project is not None:
+        reaching |= Q(project=project)
+    if package is not None:
+        reaching |= Q(package=package)
+    rows: dict[str, dict] = {}
+    for grant in Grant.objects.filter(reaching).select_related("user", "group").order_by("created_at"):
+        row = rows.setdefault(
+            grant.user_group_id,
+            {"userGroupId": grant.user_group_id, "permission": None, "inheritedPermission": None, "_grant": None},
+        )
+        if getattr(grant, f"{own_field}_id") is not None:
+            row["permission"] = grant.role
+            row["_grant"] = grant
+        else:
+            inherited = row["inheritedPermission"]
+            if inherited is None or ROLE_RANK[Role(grant.role)] > ROLE_RANK[Role(inherited)]:
+                row["inheritedPermission"] = grant.role
+                if row["permission"] is None:
+                    row["_grant"] = grant
+    result = []
+    for user_group_id in sorted(rows):
+        row = rows[user_group_id]
+        grant = row.pop("_grant")
+        result.append({**row, "createdAt": grant.created_at, "updatedAt": grant.updated_at})
+    return result

@@ -1,0 +1,240 @@
+"""Writes on organizations, projects, grants and group service tokens. Each function is one transaction."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, Q
+from django.utils import timezone
+
+from registry.errors import RegistryError, validation_failed
+from registry.models import ORGANIZATION_ROLES, PROJECT_ROLES, ApiToken, Grant, Organization, Project, Role
+from registry.tokens import issue_token, service_account_for
+
+# Credible's documented default expiry for service tokens.
+DEFAULT_TOKEN_LIFETIME = timedelta(days=365 * 99)
+
+
+def _full_clean(obj, field_names: dict[str, str]) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        model_field, messages = next(iter(exc.message_dict.items()))
+        raise validation_failed(field_names.get(model_field, model_field), messages[0]) from exc
+
+
+def _save_new(obj, *, code: str, message: str) -> None:
+    """Insert ``obj``; a case-insensitive name clash (also a concurrent one) is a 409 ``code``."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        raise RegistryError(code, message, status=409, details={"name": obj.name}) from exc
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Fields a PATCH sets; None leaves a field as it is."""
+
+    display_name: str | None = None
+    description: str | None = None
+
+    def apply(self, obj) -> bool:
+        changed = False
+        for name in ("display_name", "description"):
+            value = getattr(self, name)
+            if value is not None and hasattr(obj, name) and getattr(obj, name) != value:
+                setattr(obj, name, value)
+                changed = True
+        return changed
+
+
+# --- Organizations and projects -------------------------------------------------------------------
+
+
+def create_organization(*, name: str, creator, display_name: str = "", description: str = "") -> Organization:
+    """A new organization; its creator becomes its admin."""
+    with transaction.atomic():
+        if Organization.objects.by_name(name).exists():
+            raise organization_exists(name)
+        organization = Organization(name=name, display_name=display_name, description=description)
+        _full_clean(organization, {"name": "name", "display_name": "displayName"})
+        _save_new(organization, code="ORGANIZATION_EXISTS", message=f"Organization {name} already exists")
+        if creator.is_authenticated:
+            Grant.objects.create(organization=organization, user=creator, role=Role.ADMIN)
+    return organization
+
+
+def organization_exists(name: str) -> RegistryError:
+    return RegistryError(
+        "ORGANIZATION_EXISTS", f"Organization {name} already exists", status=409, details={"name": name}
+    )
+
+
+def update_organization(*, organization: Organization, changes: Changes) -> Organization:
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        if changes.apply(locked):
+            _full_clean(locked, {"display_name": "displayName"})
+            locked.save()
+    return locked
+
+
+def delete_organization(*, organization: Organization) -> None:
+    try:
+        with transaction.atomic():
+            organization.delete()
+    except ProtectedError as exc:
+        raise RegistryError(
+            "ORGANIZATION_IN_USE",
+            f"Organization {organization.name} cannot be deleted: packages elsewhere depend on its packages.",
+            status=409,
+        ) from exc
+
+
+def create_project(*, organization: Organization, name: str, description: str = "") -> Project:
+    with transaction.atomic():
+        if Project.objects.filter(organization=organization, name__iexact=name).exists():
+            raise RegistryError("PROJECT_EXISTS", f"Project {name} already exists", status=409, details={"name": name})
+        project = Project(organization=organization, name=name, description=description)
+        _full_clean(project, {"name": "name"})
+        _save_new(project, code="PROJECT_EXISTS", message=f"Project {name} already exists")
+    return project
+
+
+def update_project(*, project: Project, changes: Changes) -> Project:
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().select_related("organization").get(pk=project.pk)
+        if changes.apply(locked):
+            _full_clean(locked, {})
+            locked.save()
+    return locked
+
+
+def delete_project(*, project: Project) -> None:
+    try:
+        with transaction.atomic():
+            project.delete()
+    except ProtectedError as exc:
+        raise RegistryError(
+            "PROJECT_IN_USE",
+            f"Project {project.name} cannot be deleted: something outside it depends on its packages.",
+            status=409,
+        ) from exc
+
+
+# --- Grants ---------------------------------------------------------------------------------------
+
+
+def _scope_field(scope) -> str:
+    from packages_app.models import Package
+
+    return {Organization: "organization", Project: "project", Package: "package"}[type(scope)]
+
+
+def roles_for(scope) -> tuple[Role, ...]:
+    return ORGANIZATION_ROLES if isinstance(scope, Organization) else PROJECT_ROLES
+
+
+def principal_from_id(user_group_id: str) -> Q:
+    """The Grant filter for a Credible principal id ``user:{email}`` or ``group:{name}``.
+
+    Raises VALIDATION_FAILED for a malformed id, and for one naming nobody this registry knows.
+    """
+    kind, _, name = (user_group_id or "").partition(":")
+    if kind == "user" and name:
+        User = get_user_model()
+        user = User.objects.filter(Q(email__iexact=name) | Q(username=name)).order_by("pk").first()
+        if user is None:
+            raise validation_failed("userGroupId", f"no user with email {name}")
+        return Q(user=user)
+    if kind == "group" and name:
+        group = Group.objects.filter(name=name).first()
+        if group is None:
+            raise validation_failed("userGroupId", f"no group named {name}")
+        return Q(group=group)
+    raise validation_failed("userGroupId", "expected 'user:{email}' or 'group:{name}'")
+
+
+def set_grant(*, scope, user_group_id: str, role: str) -> tuple[Grant, bool]:
+    """Give the principal ``role`` on ``scope``, replacing their role there. True when the grant is new."""
+    allowed = roles_for(scope)
+    if role not in allowed:
+        raise validation_failed("permission", f"must be one of {', '.join(r.value for r in allowed)}")
+    who = principal_from_id(user_group_id)
+    key = _scope_field(scope)
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().filter(who, **{key: scope}).first()
+        if grant is not None:
+            if grant.role != role:
+                grant.role = role
+                grant.save(update_fields=["role", "updated_at"])
+            return grant, False
+        principal = who.children[0]  # ("user", user) or ("group", group)
+        grant = Grant(**{key: scope, principal[0]: principal[1]}, role=role)
+        grant.full_clean()
+        grant.save()
+    return grant, True
+
+
+def remove_grant(*, scope, user_group_id: str) -> None:
+    who = principal_from_id(user_group_id)
+    deleted, _ = Grant.objects.filter(who, **{_scope_field(scope): scope}).delete()
+    if not deleted:
+        raise RegistryError(
+            "NOT_FOUND",
+            f"{user_group_id} has no permission here",
+            status=404,
+            details={"resourceType": "permission", "resourceId": user_group_id},
+        )
+
+
+# --- Group service tokens -------------------------------------------------------------------------
+
+
+def issue_group_token(
+    *, organization: Organization, group_name: str, name: str, issuer, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A service token acting as the group's service account. The secret is returned once.
+
+    The group must hold a grant inside this organization and none outside it: otherwise an admin of one
+    organization could mint tokens carrying the group's access to another.
+    """
+    if not name:
+        raise validation_failed("name", "a token name is required")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise validation_failed("expiresAt", "must be in the future")
+    group = Group.objects.filter(name=group_name).first()
+    inside = (
+        Q(organization=organization)
+        | Q(project__organization=organization)
+        | Q(package__project__organization=organization)
+    )
+    if group is None or not Grant.objects.filter(inside, group=group).exists():
+        raise RegistryError(
+            "NOT_FOUND",
+            f"group '{group_name}' was not found in organization {organization.name}",
+            status=404,
+            details={"resourceType": "group", "resourceId": group_name},
+        )
+    if not issuer.is_staff and Grant.objects.filter(group=group).exclude(inside).exists():
+        raise RegistryError(
+            "FORBIDDEN",
+            f"Group {group_name} also holds permissions outside {organization.name}; a staff user must issue its tokens.",
+            status=403,
+        )
+    with transaction.atomic():
+        account = service_account_for(group)
+        if ApiToken.objects.filter(user=account, name=name).exists():
+            raise RegistryError(
+                "TOKEN_EXISTS",
+                f"Group {group_name} already has a token named {name}",
+                status=409,
+                details={"name": name},
+            )
+        return issue_token(
+            user=account, name=name, group=group, expires_at=expires_at or timezone.now() + DEFAULT_TOKEN_LIFETIME
+        )
