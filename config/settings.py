@@ -221,6 +221,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 # Publishing must not hang on a dead broker: give up quickly, the indexing sweeper enqueues later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# One queue name per deployment (or per real-worker test run, so concurrent runs never share tasks).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 INDEX_SWEEP_INTERVAL_SECONDS = env_int("INDEX_SWEEP_INTERVAL_SECONDS", 60)
 INDEX_SWEEP_UNKNOWN_AFTER_SECONDS = env_int("INDEX_SWEEP_UNKNOWN_AFTER_SECONDS", 60)
 INDEX_SWEEP_BATCH_SIZE = env_int("INDEX_SWEEP_BATCH_SIZE", 200)
