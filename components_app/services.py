@@ -620,11 +620,12 @@ def _validation_report(*, components: list[Component], numbers: dict, previous: 
     """
     previous_versions: dict[str, int] = {}
     if previous is not None:
+        # in name order, like every other list of the report
         previous_versions = {
             str(component_id): number
-            for component_id, number in PackageComponent.objects.filter(package_version=previous).values_list(
-                "component_version__component_id", "component_version__version"
-            )
+            for component_id, number in PackageComponent.objects.filter(package_version=previous)
+            .order_by("component_version__name")
+            .values_list("component_version__component_id", "component_version__version")
         }
     current = {str(c.pk): numbers[c.pk] for c in components}
     status_changes: dict[str, list[str]] = {"draft": [], "modified": [], "published": []}
@@ -638,7 +639,7 @@ def _validation_report(*, components: list[Component], numbers: dict, previous: 
         "componentChanges": {
             "added": [key for key in current if key not in previous_versions],
             "updated": [key for key, n in current.items() if key in previous_versions and previous_versions[key] != n],
-            "deleted": sorted(key for key in previous_versions if key not in current),
+            "deleted": [key for key in previous_versions if key not in current],
         },
         "statusChanges": status_changes,
         "versionIncrements": increments,

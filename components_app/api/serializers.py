@@ -120,7 +120,9 @@ class PackageMetadataInputSerializer(serializers.Serializer):
 
 
 class PackageCreateSerializer(serializers.Serializer):
-    version = serializers.CharField(help_text="Strict MAJOR.MINOR.PATCH, greater than the latest package version.")
+    version = serializers.CharField(
+        trim_whitespace=False, help_text="Strict MAJOR.MINOR.PATCH, greater than the latest package version."
+    )
     metadata = PackageMetadataInputSerializer(required=False)
 
 

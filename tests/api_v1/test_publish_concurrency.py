@@ -1,0 +1,72 @@
+"""Concurrent publishes of one project, on PostgreSQL where row locks are real."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from components_app import services
+from components_app.models import Component, ComponentVersion
+from packages_app.models import Version
+from registry.errors import RegistryError
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def publish_together(project, author, versions: list[str]) -> list:
+    """Start one publish per version at the same moment; the outcome (Version or RegistryError) of each."""
+    barrier = threading.Barrier(len(versions))
+    outcomes: list = [None] * len(versions)
+
+    def run(index: int, version: str) -> None:
+        try:
+            barrier.wait()
+            outcomes[index] = services.publish_package(project=project, version=version, author=author).version
+        except Exception as exc:  # recorded, so a database error shows up as a failed assertion
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, v)) for i, v in enumerate(versions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.fixture
+def project_with_drafts(project, user):
+    for name in ("Card", "Page", "Hero"):
+        services.create_component(project=project, name=name, type="view", content=f"{name.lower()}()", author=user)
+    return project
+
+
+def test_two_publishes_of_the_same_version_one_wins_and_the_other_gets_409(project_with_drafts, user):
+    outcomes = publish_together(project_with_drafts, user, ["1.0.0", "1.0.0"])
+    published = [o for o in outcomes if isinstance(o, Version)]
+    refused = [o for o in outcomes if isinstance(o, RegistryError)]
+    assert len(published) == 1
+    assert [(e.status, e.code) for e in refused] == [(409, "VERSION_EXISTS")]
+    assert ComponentVersion.objects.count() == 3
+
+
+def test_two_publishes_of_different_versions_are_serialized_and_never_reuse_a_component_number(
+    project_with_drafts, user
+):
+    outcomes = publish_together(project_with_drafts, user, ["1.0.0", "2.0.0"])
+    # Either both publish (2.0.0 after 1.0.0), or 2.0.0 went first and 1.0.0 is refused as not greater.
+    for outcome in outcomes:
+        assert isinstance(outcome, Version) or (outcome.status, outcome.code) == (400, "INVALID_VERSION")
+    assert any(isinstance(o, Version) for o in outcomes)
+    # the drafts were published once, at 1; a second package only re-included them
+    assert sorted(ComponentVersion.objects.values_list("name", "version")) == [("Card", 1), ("Hero", 1), ("Page", 1)]
+    assert set(Component.objects.values_list("status", "version")) == {("published", 1)}
+
+
+def test_many_concurrent_publishes_with_edits_in_between_never_duplicate_a_component_version(project_with_drafts, user):
+    versions = [f"1.{minor}.0" for minor in range(6)]
+    publish_together(project_with_drafts, user, versions)
+    numbers = list(ComponentVersion.objects.values_list("component_id", "version"))
+    assert len(numbers) == len(set(numbers))
+    assert Version.objects.filter(package__project=project_with_drafts).count() >= 1
