@@ -34,6 +34,7 @@ class State:
     json: bool = False
     quiet: bool = False
     retries: int = 4
+    timeout: float = 60.0
     config_file: Path = field(default_factory=config.config_path)
 
     def client(self, *, require_token: bool = True) -> RegistryClient:
@@ -41,7 +42,11 @@ class State:
             server_option=self.server, path=self.config_file, require_token=require_token
         )
         return RegistryClient(
-            server=credentials.server, token=credentials.token, retries=self.retries, on_retry=self.notice
+            server=credentials.server,
+            token=credentials.token,
+            retries=self.retries,
+            timeout=self.timeout,
+            on_retry=self.notice,
         )
 
     def notice(self, message: str) -> None:
@@ -102,6 +107,13 @@ def common_options(function):
                 expose_value=False,
                 callback=_store("retries"),
                 help="Retries after network failures (default 4).",
+            ),
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0.1),
+                expose_value=False,
+                callback=_store("timeout"),
+                help="Seconds to wait for the server before a retry (default 60).",
             ),
         ]
     ):
@@ -211,7 +223,9 @@ def login(state: State, token_stdin: bool, no_verify: bool) -> None:
     if not token:
         raise CliError("NO_TOKEN", "No token given", exit_code=ExitCode.USAGE)
     if not no_verify:
-        with RegistryClient(server=server, token=token, retries=state.retries, on_retry=state.notice) as client:
+        with RegistryClient(
+            server=server, token=token, retries=state.retries, timeout=state.timeout, on_retry=state.notice
+        ) as client:
             client.request_json("GET", V0 + "/organizations", params={"limit": 1})
     config.save_token(path=state.config_file, server=server, token=token)
     state.emit(

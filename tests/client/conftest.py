@@ -1,11 +1,25 @@
-"""Fixtures for the command-line client's tests: package directories, an isolated config, a runner."""
+"""Fixtures for the command-line client's tests: package directories, an isolated config, runners.
+
+``run_cli`` runs the client in-process (offline tests); ``cli`` runs the installed console script as a
+subprocess against pytest-django's live server, with REGISTRY_URL/REGISTRY_TOKEN set as a CI job would.
+"""
 
 import json
+import os
+import re
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from registry_cli.cli import main
+
+from registry.models import Role
+from tests.factories import UserFactory, make_token
+
+CONSOLE_SCRIPT = shutil.which("registry-cli", path=str(Path(sys.executable).parent)) or "registry-cli"
 
 
 @dataclass
@@ -16,6 +30,13 @@ class CliResult:
 
     def json(self):
         return json.loads(self.stdout)
+
+    @property
+    def error(self) -> list[str]:
+        """The error report on stderr: its ``CODE: message`` line and the detail lines under it."""
+        lines = self.stderr.splitlines()
+        start = next(i for i, line in enumerate(lines) if re.match(r"^[A-Z][A-Z0-9_]*: ", line))
+        return lines[start:]
 
 
 @pytest.fixture
@@ -60,3 +81,37 @@ def package_dir(tmp_path):
             "data/entries.csv": "id,amount\n1,10\n",
         },
     )
+
+
+@pytest.fixture
+def publisher(project, grant):
+    """A modeler on acme/finance: may publish there."""
+    user = UserFactory(username="publisher")
+    grant(project, Role.MODELER, user=user)
+    return user
+
+
+@pytest.fixture
+def cli(live_server, publisher, tmp_path):
+    """Run the console script against the live server as ``publisher``; ``env`` overrides variables."""
+    base_env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path / "home"),
+        "REGISTRY_CLI_CONFIG": str(tmp_path / "home" / "config.json"),
+        "REGISTRY_URL": live_server.url,
+        "REGISTRY_TOKEN": make_token(publisher),
+        "REGISTRY_CLI_BACKOFF": "0.05",
+    }
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> CliResult:
+        completed = subprocess.run(
+            [CONSOLE_SCRIPT, *args],
+            env={**base_env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=tmp_path,
+        )
+        return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+    return run
