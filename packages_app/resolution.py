@@ -11,7 +11,9 @@ then works on memory only.
 
 from __future__ import annotations
 
+import heapq
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from semantic_version import NpmSpec
 from semantic_version import Version as SemVer
+from semantic_version.base import AllOf, AnyOf, Range
 
 from packages_app.models import ArchiveStatus, Dependency, LockEntry, Package, Version
 from registry.errors import RegistryError, validation_failed
@@ -172,16 +175,12 @@ def parse_requirements(*, project: Project, declared: Mapping[str, str], user) -
 class _Candidate:
     id: int  # Version.pk, ROOT_ID for the version being published
     package_id: int
-    version: str
     numbers: tuple[int, int, int]
     declared: list[tuple[int, str]] = field(default_factory=list)  # (package_id, range)
-    _semver: SemVer | None = None
 
     @property
-    def semver(self) -> SemVer:
-        if self._semver is None:
-            self._semver = SemVer(major=self.numbers[0], minor=self.numbers[1], patch=self.numbers[2])
-        return self._semver
+    def version(self) -> str:
+        return "{}.{}.{}".format(*self.numbers)
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,46 +202,56 @@ class _Registry:
         self.names: dict[int, str] = {}
         self.labels: dict[int, str] = {}
         self.queries = 0
+        self.rank: dict[int, int] = {}  # breadth-first discovery order: the order packages are decided in
         self._allowed: dict[tuple[int, str], frozenset[int]] = {}
+        self._ascending: dict[int, tuple[list[tuple[int, int, int]], list[int]]] = {}
         self._needs: dict[int, list[_Need]] = {}
         if root.package_id:
             self.candidates[root.package_id] = [root]
             self.names[root.package_id] = root_package_name or ""
 
     def load(self, package_ids: set[int]) -> None:
-        """Read the available versions of ``package_ids`` with their declared dependencies: one query."""
+        """Read the available versions of ``package_ids`` with their declared dependencies: one query.
+
+        Only integers and ranges, newest first: the version string is its three numbers (a database
+        constraint keeps it canonical) and names are read once for the whole closure (``read_names``).
+        """
         self.queries += 1
         rows = (
             Version.objects.filter(package_id__in=package_ids, archive_status=ArchiveStatus.UNARCHIVE)
             .order_by("package_id", "-major", "-minor", "-patch")
             .values_list(
-                "pk",
-                "package_id",
-                "version",
-                "major",
-                "minor",
-                "patch",
-                "dependencies__package_id",
-                "dependencies__package__name",
-                "dependencies__range",
+                "pk", "package_id", "major", "minor", "patch", "dependencies__package_id", "dependencies__range"
             )
         )
         for package_id in package_ids:
             self.candidates.setdefault(package_id, [])
         last: _Candidate | None = None
-        for pk, package_id, version, major, minor, patch, dep_package_id, dep_name, dep_range in rows:
+        for pk, package_id, major, minor, patch, dep_package_id, dep_range in rows:
             if last is None or last.id != pk:
-                last = _Candidate(id=pk, package_id=package_id, version=version, numbers=(major, minor, patch))
+                last = _Candidate(id=pk, package_id=package_id, numbers=(major, minor, patch))
                 self.candidates[package_id].append(last)
             if dep_package_id is not None:
                 last.declared.append((dep_package_id, dep_range))
-                self.names.setdefault(dep_package_id, dep_name)
+
+    def read_names(self) -> None:
+        """Names of every package read, for labels and reports: one query."""
+        unnamed = [package_id for package_id in self.candidates if package_id not in self.names]
+        if unnamed:
+            self.queries += 1
+            self.names.update(Package.objects.filter(pk__in=unnamed).values_list("pk", "name"))
+        for candidates in self.candidates.values():
+            for candidate in candidates:
+                self.labels[candidate.id] = f"{self.names[candidate.package_id]}@{candidate.version}"
 
     def allowed(self, package_id: int, text: str) -> frozenset[int]:
         key = (package_id, text)
         if key not in self._allowed:
-            spec = parse_range(text)
-            self._allowed[key] = frozenset(c.id for c in self.candidates[package_id] if c.semver in spec)
+            if package_id not in self._ascending:
+                oldest_first = self.candidates[package_id][::-1]
+                self._ascending[package_id] = ([c.numbers for c in oldest_first], [c.id for c in oldest_first])
+            numbers, ids = self._ascending[package_id]
+            self._allowed[key] = frozenset(ids[position] for position in _admitted(text, numbers))
         return self._allowed[key]
 
     def needs(self, candidate: _Candidate) -> list[_Need]:
@@ -273,6 +282,7 @@ class _Registry:
             queue = deque(pending)
             while queue:
                 package_id, text = queue.popleft()
+                self.rank.setdefault(package_id, len(self.rank))
                 if (package_id, text) in seen_ranges:
                     continue
                 seen_ranges.add((package_id, text))
@@ -283,9 +293,117 @@ class _Registry:
                         for edge in candidate.declared:
                             (queue if edge[0] in self.candidates else next_layer).append(edge)
             pending = next_layer
-        for candidates in self.candidates.values():
-            for candidate in candidates:
-                self.labels[candidate.id] = f"{self.names.get(candidate.package_id, '?')}@{candidate.version}"
+        self.read_names()
+
+
+Bound = tuple[tuple[int, int, int], bool]  # (major, minor, patch), inclusive
+Interval = tuple[Bound | None, Bound | None]  # None: unbounded on that side
+_LOWEST: Interval = (None, None)
+
+
+def _intervals(clause) -> list[Interval] | None:
+    """The versions ``clause`` (as NpmSpec parsed it) admits, as a union of intervals; None if it is not one.
+
+    Our versions have no prerelease or build part, so each Range is a bound on (major, minor, patch);
+    an intersection of bounds is one interval, a union of those (``||``) a list of them.
+    """
+    if isinstance(clause, Range):
+        target = tuple(clause.target)[:3]
+        if clause.target.prerelease or clause.target.build or clause.operator == "!=":
+            return None
+        return [
+            {
+                "<": (None, (target, False)),
+                "<=": (None, (target, True)),
+                "==": ((target, True), (target, True)),
+                ">=": ((target, True), None),
+                ">": ((target, False), None),
+            }[clause.operator]
+        ]
+    if isinstance(clause, AllOf):
+        low, high = _LOWEST
+        for part in clause.clauses:
+            intervals = _intervals(part)
+            if intervals is None or len(intervals) != 1:
+                return None
+            part_low, part_high = intervals[0]
+            if part_low is not None and (low is None or (part_low[0], not part_low[1]) > (low[0], not low[1])):
+                low = part_low
+            if part_high is not None and (high is None or (part_high[0], part_high[1]) < (high[0], high[1])):
+                high = part_high
+        return [(low, high)]
+    if isinstance(clause, AnyOf):
+        union: list[Interval] = []
+        for part in clause.clauses:
+            intervals = _intervals(part)
+            if intervals is None:
+                return None
+            union.extend(intervals)
+        return union
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _range_intervals(text: str) -> list[Interval] | None:
+    return _intervals(parse_range(text).clause)
+
+
+def _admitted(text: str, numbers: list[tuple[int, int, int]]) -> list[int]:
+    """Positions in ascending ``numbers`` that the range ``text`` admits (bisection on each interval)."""
+    intervals = _range_intervals(text)
+    if intervals is None:  # a form with no interval shape: ask semantic_version about each version
+        spec = parse_range(text)
+        return [i for i, n in enumerate(numbers) if SemVer(major=n[0], minor=n[1], patch=n[2]) in spec]
+    positions: set[int] = set()
+    for low, high in intervals:
+        start = 0 if low is None else (bisect_left if low[1] else bisect_right)(numbers, low[0])
+        stop = len(numbers) if high is None else (bisect_right if high[1] else bisect_left)(numbers, high[0])
+        positions.update(range(start, stop))
+    return sorted(positions)
+
+
+def _choose_greedily(registry: _Registry) -> dict[int, _Candidate] | None:
+    """resolvelib's own first pass, without its per-round bookkeeping; None when it would backtrack.
+
+    Packages are decided in the provider's order (discovery rank), each taking its highest candidate
+    that satisfies every requirement known on it, exactly as resolvelib pins them. As long as no choice
+    has to be revisited (a dependency with no candidate left, or a new requirement that an earlier
+    choice misses), the outcome is the one resolvelib reaches; resolvelib's loop rescans every open
+    package each round (quadratic in the closure), so this path keeps large closures fast and leaves
+    every conflict to resolvelib.
+    """
+    known: dict[int, list[_Need]] = {}
+    chosen: dict[int, _Candidate] = {}
+    heap: list[tuple[int, int]] = []
+
+    def satisfiable(package_id: int, needs: list[_Need]) -> bool:
+        return any(all(c.id in need.allowed for need in needs) for c in registry.candidates[package_id])
+
+    def add(need: _Need) -> bool:
+        if need.package_id in chosen:
+            return chosen[need.package_id].id in need.allowed
+        if need.package_id not in known:
+            known[need.package_id] = []
+            heapq.heappush(heap, (registry.rank[need.package_id], need.package_id))
+        known[need.package_id].append(need)
+        return satisfiable(need.package_id, known[need.package_id])
+
+    if not all([add(need) for need in registry.needs(registry.root)]):
+        return None
+    while heap:
+        _, package_id = heapq.heappop(heap)
+        needs = known[package_id]
+        candidate = next(c for c in registry.candidates[package_id] if all(c.id in n.allowed for n in needs))
+        dependencies = registry.needs(candidate)
+        if not all(
+            dep.package_id in chosen or satisfiable(dep.package_id, [*known.get(dep.package_id, []), dep])
+            for dep in dependencies
+        ):
+            return None  # resolvelib would try an older candidate here
+        chosen[package_id] = candidate
+        if not all([add(dep) for dep in dependencies]):
+            return None
+    return chosen
 
 
 class _Provider(resolvelib.AbstractProvider):
@@ -298,13 +416,14 @@ class _Provider(resolvelib.AbstractProvider):
     def narrow_requirement_selection(self, identifiers, resolutions, candidates, information, backtrack_causes):
         # Work on what most recently caused backtracking first (as pip does); otherwise on one package,
         # chosen deterministically, so resolvelib never has to sort every open package each round.
+        # The discovery order is also the fast path's (_choose_greedily), so both choose alike.
         causes = {cause.requirement.package_id for cause in backtrack_causes}
         identifiers = list(identifiers)
         preferred = [identifier for identifier in identifiers if identifier in causes]
-        return [min(preferred or identifiers)]
+        return [min(preferred or identifiers, key=self.registry.rank.__getitem__)]
 
     def get_preference(self, identifier, resolutions, candidates, information, backtrack_causes):
-        return identifier
+        return self.registry.rank[identifier]
 
     def find_matches(self, identifier, requirements, incompatibilities):
         needs = list(requirements[identifier])
@@ -345,7 +464,6 @@ def resolve(*, root_label: str, requirements: Sequence[Requirement], root_packag
     root = _Candidate(
         id=ROOT_ID,
         package_id=root_package_id or 0,
-        version=root_version,
         numbers=_numbers(root_version),
         declared=[(r.package.pk, r.range) for r in requirements],
     )
@@ -355,10 +473,19 @@ def resolve(*, root_label: str, requirements: Sequence[Requirement], root_packag
     registry.fill()
     registry.labels[ROOT_ID] = root_label
 
+    chosen = _choose_greedily(registry)
+    if chosen is None:
+        chosen = _resolve_with_backtracking(registry)
+    if root_package_id is not None:
+        chosen[root_package_id] = root
+    return _build_resolution(registry, root_label, chosen)
+
+
+def _resolve_with_backtracking(registry: _Registry) -> dict[int, _Candidate]:
     provider = _Provider(registry)
     resolver = resolvelib.Resolver(provider, resolvelib.BaseReporter())
     try:
-        result = resolver.resolve(registry.needs(root), max_rounds=max(100, 20 * len(registry.candidates)))
+        result = resolver.resolve(registry.needs(registry.root), max_rounds=max(100, 20 * len(registry.candidates)))
     except resolvelib.ResolutionImpossible as impossible:
         raise _conflict_error(registry, impossible.causes) from None
     except resolvelib.ResolutionTooDeep:
@@ -368,10 +495,7 @@ def resolve(*, root_label: str, requirements: Sequence[Requirement], root_packag
             status=409,
             details={"conflicts": []},
         ) from None
-    chosen: dict[int, _Candidate] = {pid: candidate for pid, candidate in result.mapping.items()}
-    if root_package_id is not None:
-        chosen[root_package_id] = root
-    return _build_resolution(registry, root_label, chosen)
+    return dict(result.mapping)
 
 
 def _numbers(version: str) -> tuple[int, int, int]:
@@ -462,7 +586,8 @@ def _conflict_error(registry: _Registry, causes) -> RegistryError:
 def _provided_alone(registry: _Registry, package_id: int) -> dict | None:
     """What a lone unsatisfiable requirement clashed with: the root itself when it names the root's package."""
     if package_id and package_id == registry.root.package_id:
-        return {"by": registry.label(ROOT_ID), "version": registry.root.version}
+        root_label = registry.label(ROOT_ID)
+        return {"by": root_label, "version": root_label.rpartition("@")[2]}
     return None
 
 
