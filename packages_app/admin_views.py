@@ -9,14 +9,22 @@ from itertools import pairwise
 from time import perf_counter
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from packages_app.admin_selectors import GraphData, dependents_graph, locked_closure_graph
 from packages_app.graph_svg import Edge, Node, render_svg
-from packages_app.models import ArchiveStatus, IndexStatus, LockEntry, Package, Version
+from packages_app.models import (
+    ArchiveStatus,
+    IndexStatus,
+    LockEntry,
+    Package,
+    Version,
+    artifact_key,
+    artifact_storage,
+)
 from registry.errors import RegistryError
 
 
@@ -95,8 +103,13 @@ def version_download_view(model_admin, request, object_id):
     _require_view(model_admin, request, version)
     artifact = version.artifact
     suffix = ".tar.gz" if "gzip" in artifact.media_type else ".zip"
+    try:
+        # Through artifact_storage() rather than the field: the configured storage, read at call time.
+        blob = artifact_storage().open(artifact_key(artifact.sha256), "rb")
+    except FileNotFoundError:
+        raise Http404("This artifact's blob is missing from storage; the integrity check can restore it.") from None
     response = FileResponse(
-        artifact.file.open("rb"),
+        blob,
         as_attachment=True,
         filename=f"{version.package.name}-{version.version}{suffix}",
         content_type=artifact.media_type,

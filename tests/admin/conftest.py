@@ -20,14 +20,10 @@ def publish(project, staff_user):
 
     def build(name: str, version: str, dependencies: dict[str, str] | None = None, *, in_project=None):
         target = in_project or project
-        package = Package.objects.filter(project=target, name=name).first() or PackageFactory(
-            project=target, name=name
-        )
+        package = Package.objects.filter(project=target, name=name).first() or PackageFactory(project=target, name=name)
         with transaction.atomic():
             requirements = parse_requirements(project=target, declared=dependencies or {}, user=staff_user)
-            resolution = resolve(
-                root_label=f"{name}@{version}", requirements=requirements, root_package_id=package.pk
-            )
+            resolution = resolve(root_label=f"{name}@{version}", requirements=requirements, root_package_id=package.pk)
             published = make_version(package, version)
             record_dependencies(version=published, requirements=requirements, resolution=resolution)
         return published

@@ -1,0 +1,76 @@
+import pytest
+from django.urls import reverse
+
+from components_app.services import create_component, publish_package, update_component
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chart(project, staff_user):
+    """A component published twice (versions 1 and 2), then edited into a modified draft."""
+    component = create_component(
+        project=project, name="chart", type="view", content="line a\nline b\n", author=staff_user
+    )
+    publish_package(project=project, version="1.0.0", author=staff_user)
+    component.refresh_from_db()
+    update_component(component=component, content="line a\nline B\nline c\n", author=staff_user)
+    publish_package(project=project, version="1.1.0", author=staff_user)
+    component.refresh_from_db()
+    update_component(component=component, content="line a\nline B\nline c\nline d\n", author=staff_user)
+    component.refresh_from_db()
+    return component
+
+
+def diff_page(client, component, **params):
+    return client.get(reverse("admin:components_app_component_diff", args=[component.pk]), params)
+
+
+def test_component_page_lists_its_versions_with_diff_links(staff_client, chart):
+    response = staff_client.get(reverse("admin:components_app_component_change", args=[chart.pk]))
+
+    assert [v.version for v in response.context["component_versions"]] == [2, 1]
+    html = response.content.decode()
+    assert "?from=2&amp;to=draft" in html
+    assert "?from=1&amp;to=2" in html
+
+
+def test_diff_between_two_versions_shows_the_changed_lines(staff_client, chart):
+    response = diff_page(staff_client, chart, **{"from": "1", "to": "2"})
+
+    html = response.content.decode()
+    assert response.context["changed_lines"] == 3  # b removed; B and c added
+    assert '<span class="diff_chg">b</span>' in html  # b became B
+    assert '<span class="diff_chg">B</span>' in html
+    assert '<span class="diff_add">line&nbsp;c</span>' in html
+
+
+def test_diff_defaults_to_the_latest_version_against_the_draft(staff_client, chart):
+    response = diff_page(staff_client, chart)
+
+    assert (response.context["left"], response.context["right"]) == ("2", "draft")
+    assert response.context["changed_lines"] == 1
+    assert "line&nbsp;d" in response.content.decode()
+
+
+def test_diff_of_identical_content_says_so(staff_client, chart):
+    response = diff_page(staff_client, chart, **{"from": "2", "to": "2"})
+
+    assert response.context["identical"] is True
+
+
+def test_diff_ignores_an_unknown_version_choice(staff_client, chart):
+    response = diff_page(staff_client, chart, **{"from": "99", "to": "<script>"})
+
+    assert response.status_code == 200
+    assert (response.context["left"], response.context["right"]) == ("2", "draft")
+
+
+def test_component_fields_are_read_only_in_the_console(staff_client, chart):
+    url = reverse("admin:components_app_component_change", args=[chart.pk])
+
+    staff_client.post(url, {"content": "hacked", "status": "deleted"})
+
+    chart.refresh_from_db()
+    assert chart.content.endswith("line d\n")
+    assert chart.status == "modified"
