@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from components_app.demo import load_component_demo
 from packages_app.demo import build_malloy_archive
 from packages_app.models import Package, Version
 from packages_app.services import create_version, default_resource_identifier, digest_stream, store_artifact
@@ -55,6 +56,8 @@ class Command(BaseCommand):
 
         acme = Organization.objects.get(name="acme")
         Grant.objects.get_or_create(organization=acme, group=analysts, defaults={"role": Role.MEMBER})
+        # Component projects (v1), one component in each status, published through the v1 services.
+        load_component_demo(organization=acme, author=staff)
 
         self.stdout.write(self.style.SUCCESS("Demo registry ready: " + self._summary()))
         if staff_password:
