@@ -52,3 +52,22 @@ def _enqueue_indexing(version_id: int) -> None:
 def schedule_indexing(version_id: int) -> None:
     """Enqueue indexing once the current transaction commits (in-process when no broker is configured)."""
     transaction.on_commit(lambda: _enqueue_indexing(version_id))
+
+
+ORPHAN_SWEEP_LOCK_KEY = "registry:sweep-orphan-blobs"
+
+
+@shared_task(name="packages.sweep_orphan_blobs")
+def sweep_orphan_blobs_task() -> dict:
+    """Periodic: remove artifacts and blobs no version references, past the grace window. Never overlaps."""
+    from django.core.cache import cache
+
+    from packages_app.services import sweep_orphan_blobs
+
+    if not cache.add(ORPHAN_SWEEP_LOCK_KEY, "running", timeout=3600):
+        return {"skippedOverlap": True}
+    try:
+        report = sweep_orphan_blobs()
+    finally:
+        cache.delete(ORPHAN_SWEEP_LOCK_KEY)
+    return {"artifactsDeleted": len(report.artifacts_deleted), "blobsDeleted": len(report.blobs_deleted)}

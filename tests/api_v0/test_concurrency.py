@@ -1,0 +1,89 @@
+"""Concurrent publishes on PostgreSQL: 20 threads through the publish service, each on its own connection."""
+
+import hashlib
+import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from packages_app.models import Artifact, Package, Version
+from packages_app.services import Digests, PackageChanges, UploadedArchive, publish_package
+from registry.errors import RegistryError
+from tests.api_v0.conftest import archive_for
+from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 20
+
+
+@pytest.fixture
+def setting():
+    project = ProjectFactory(organization=OrganizationFactory(name="acme"), name="finance")
+    return project, UserFactory(username="publisher")
+
+
+def publish(project, author, version: str, data: bytes):
+    digests = Digests(sha256=hashlib.sha256(data).hexdigest(), md5=hashlib.md5(data).hexdigest(), size=len(data))
+    return publish_package(
+        project=project,
+        name="ledger",
+        author=author,
+        changes=PackageChanges(),
+        version=version,
+        upload=UploadedArchive(stream=io.BytesIO(data), digests=digests),
+    )
+
+
+def run_together(calls):
+    """Start every call at the same moment; each result is the PublishResult or the RegistryError."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        try:
+            return call()
+        except RegistryError as exc:
+            return exc
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_twenty_identical_uploads_of_a_new_version_all_succeed_with_one_version_and_one_artifact(setting):
+    project, author = setting
+    data = archive_for("1.0.0")
+    results = run_together([lambda: publish(project, author, "1.0.0", data)] * THREADS)
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert sum(r.version_created for r in results) == 1
+    assert sum(r.package_created for r in results) == 1
+    assert Package.objects.count() == 1
+    assert Version.objects.count() == 1
+    assert Artifact.objects.count() == 1
+
+
+def test_twenty_uploads_of_one_version_with_different_bytes_give_one_winner_and_409s(setting):
+    project, author = setting
+    variants = [archive_for("1.0.0", description=f"variant {i}") for i in range(THREADS)]
+    results = run_together([lambda d=d: publish(project, author, "1.0.0", d) for d in variants])
+    winners = [i for i, r in enumerate(results) if not isinstance(r, Exception)]
+    losers = [r for r in results if isinstance(r, RegistryError)]
+    assert len(winners) == 1
+    assert len(losers) == THREADS - 1
+    assert {(e.code, e.status) for e in losers} == {("VERSION_EXISTS", 409)}
+    stored = Version.objects.select_related("artifact").get()
+    assert stored.artifact.sha256 == hashlib.sha256(variants[winners[0]]).hexdigest()
+
+
+def test_twenty_uploads_of_different_versions_all_land_and_latest_is_the_highest(setting):
+    project, author = setting
+    versions = [f"1.{i}.0" for i in range(THREADS)]
+    results = run_together([lambda v=v: publish(project, author, v, archive_for(v)) for v in versions])
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert Version.objects.count() == THREADS
+    package = Package.objects.with_latest().get()
+    assert package.latest_version_string == f"1.{THREADS - 1}.0"

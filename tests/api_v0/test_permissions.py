@@ -1,0 +1,166 @@
+"""Permissions on organizations, projects and packages, and group service tokens."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from registry.models import ApiToken, Grant
+from tests.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+ORG = "/api/v0/organizations/acme"
+PROJECT = f"{ORG}/projects/finance"
+PACKAGE = f"{PROJECT}/packages/ledger"
+
+
+def test_a_project_admin_grants_a_user_a_role_on_a_package(as_admin, package, stranger):
+    response = as_admin.post(
+        f"{PACKAGE}/permissions", {"userGroupId": "user:st@example.com", "permission": "viewer"}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert {k: body[k] for k in ("userGroupId", "permission", "inheritedPermission")} == {
+        "userGroupId": "user:st@example.com",
+        "permission": "viewer",
+        "inheritedPermission": None,
+    }
+    assert set(body) == {"userGroupId", "permission", "inheritedPermission", "createdAt", "updatedAt"}
+    assert Grant.objects.get(package=package, user=stranger).role == "viewer"
+
+
+def test_granting_again_changes_the_role_and_answers_200(as_admin, package, stranger):
+    url = f"{PACKAGE}/permissions"
+    as_admin.post(url, {"userGroupId": "user:st@example.com", "permission": "viewer"}, format="json")
+    response = as_admin.post(url, {"userGroupId": "user:st@example.com", "permission": "modeler"}, format="json")
+    assert response.status_code == 200
+    assert Grant.objects.get(package=package, user=stranger).role == "modeler"
+
+
+def test_the_package_permission_list_reports_what_came_from_the_project(as_admin, admin, package, modeler):
+    rows = {row["userGroupId"]: row for row in as_admin.get(f"{PACKAGE}/permissions").json()}
+    assert rows["user:ad@example.com"]["permission"] is None
+    assert rows["user:ad@example.com"]["inheritedPermission"] == "admin"
+    assert rows["user:mo@example.com"]["inheritedPermission"] == "modeler"
+
+
+def test_a_grant_on_the_organization_shows_as_inherited_on_its_projects(as_admin, grant, organization, stranger):
+    grant(organization, "member", user=stranger)
+    rows = {row["userGroupId"]: row for row in as_admin.get(f"{PROJECT}/permissions").json()}
+    assert rows["user:st@example.com"] == {
+        **rows["user:st@example.com"],
+        "permission": None,
+        "inheritedPermission": "member",
+    }
+
+
+def test_a_group_may_be_granted_a_role(as_admin, project):
+    Group.objects.create(name="analysts")
+    response = as_admin.post(
+        f"{PROJECT}/permissions", {"userGroupId": "group:analysts", "permission": "viewer"}, format="json"
+    )
+    assert response.status_code == 201
+    assert Grant.objects.get(project=project, group__name="analysts").role == "viewer"
+
+
+def test_a_viewer_role_is_refused_at_organization_level(client_for, grant, organization, stranger):
+    grant(organization, "admin", user=stranger)
+    response = client_for(stranger).post(
+        f"{ORG}/permissions", {"userGroupId": "user:st@example.com", "permission": "viewer"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("permission")
+
+
+def test_an_unknown_user_is_400_naming_user_group_id(as_admin, project):
+    response = as_admin.post(
+        f"{PROJECT}/permissions", {"userGroupId": "user:nobody@example.com", "permission": "viewer"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["details"]["field"] == "userGroupId"
+
+
+def test_only_admins_manage_permissions(as_modeler, project):
+    assert as_modeler.get(f"{PROJECT}/permissions").status_code == 403
+    response = as_modeler.post(
+        f"{PROJECT}/permissions", {"userGroupId": "user:mo@example.com", "permission": "admin"}, format="json"
+    )
+    assert response.status_code == 403
+
+
+def test_removing_a_grant_takes_the_access_away(as_admin, client_for, project, viewer):
+    viewer_client = client_for(viewer)
+    assert viewer_client.get(PROJECT).status_code == 200
+    assert as_admin.delete(f"{PROJECT}/permissions/user:vi@example.com").status_code == 204
+    assert viewer_client.get(PROJECT).status_code == 404
+
+
+def test_removing_a_grant_that_does_not_exist_is_404(as_admin, project, stranger):
+    assert as_admin.delete(f"{PROJECT}/permissions/user:st@example.com").status_code == 404
+
+
+@pytest.fixture
+def org_admin(client_for, grant, organization, stranger):
+    grant(organization, "admin", user=stranger)
+    return client_for(stranger)
+
+
+@pytest.fixture
+def analysts(grant, project):
+    group = Group.objects.create(name="analysts")
+    grant(project, "viewer", group=group)
+    return group
+
+
+def test_an_organization_admin_creates_a_group_service_token_shown_once(org_admin, analysts):
+    response = org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci")
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["name"], body["groupName"], body["expired"]) == ("ci", "analysts", False)
+    assert set(body) == {"name", "groupName", "createdAt", "expiresAt", "expired", "token"}
+    token = ApiToken.objects.get(name="ci")
+    assert token.group == analysts
+    assert body["token"] != token.digest
+    assert token.expires_at > timezone.now() + timedelta(days=365 * 98)
+
+
+def test_a_group_service_token_acts_with_the_groups_access(org_admin, analysts, api_client):
+    secret = org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci").json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert api_client.get(PROJECT).status_code == 200
+    assert api_client.post(f"{PROJECT}/packages/x", {"package": "{}"}, format="multipart").status_code == 403
+
+
+def test_a_token_may_be_given_an_expiry(org_admin, analysts):
+    response = org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci&expiresAt=2030-01-01T00:00:00Z")
+    assert response.json()["expiresAt"].startswith("2030-01-01T00:00:00")
+
+
+def test_a_malformed_expiry_is_400(org_admin, analysts):
+    response = org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci&expiresAt=tomorrow")
+    assert response.status_code == 400
+    assert response.json()["details"]["field"] == "expiresAt"
+
+
+def test_a_duplicate_token_name_is_409(org_admin, analysts):
+    org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci")
+    assert org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci").status_code == 409
+
+
+def test_a_group_with_no_access_in_the_organization_is_404(org_admin, organization):
+    Group.objects.create(name="outsiders")
+    assert org_admin.post(f"{ORG}/groups/outsiders/tokens?name=ci").status_code == 404
+
+
+def test_a_group_with_access_to_another_organization_cannot_get_a_token_from_this_ones_admin(
+    org_admin, analysts, grant
+):
+    grant(OrganizationFactory(name="other"), "member", group=analysts)
+    response = org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci")
+    assert response.status_code == 403
+
+
+def test_a_project_admin_cannot_create_group_tokens(as_admin, analysts):
+    assert as_admin.post(f"{ORG}/groups/analysts/tokens?name=ci").status_code == 403

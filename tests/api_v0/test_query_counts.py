@@ -1,0 +1,81 @@
+"""Every v0 list endpoint answers in a constant number of queries, for 1 item as for 100."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from packages_app.models import Package
+from registry.models import Grant, Organization
+from tests.factories import OrganizationFactory, PackageFactory, ProjectFactory, UserFactory, make_version
+
+pytestmark = pytest.mark.django_db
+
+ORG = "/api/v0/organizations/acme"
+PROJECT = f"{ORG}/projects/finance"
+
+# Authentication (1), the lookups of the parents (<= 3), the page and its count (2), savepoints/slack (2).
+MAX_QUERIES = 8
+
+
+def fill_organizations(n, *, staff, project, package):
+    for i in range(n - 1):
+        OrganizationFactory(name=f"org{i:03d}")
+    return "/api/v0/organizations", Organization.objects.count()
+
+
+def fill_projects(n, *, staff, project, package):
+    for i in range(n - 1):
+        ProjectFactory(organization=project.organization, name=f"p{i:03d}")
+    return f"{ORG}/projects", n
+
+
+def fill_packages(n, *, staff, project, package):
+    for i in range(n - 1):
+        make_version(PackageFactory(project=project, name=f"pkg{i:03d}"), "1.0.0")
+    make_version(package, "1.0.0")
+    return f"{PROJECT}/packages", n
+
+
+def fill_versions(n, *, staff, project, package):
+    for i in range(n):
+        make_version(package, f"1.{i}.0")
+    return f"{PROJECT}/packages/ledger/versions", n
+
+
+def fill_permissions(n, *, staff, project, package):
+    for i in range(n):
+        person = UserFactory(username=f"u{i:03d}")
+        Grant.objects.create(package=package, user=person, role="viewer")
+    Grant.objects.create(project=project, group=Group.objects.create(name="g"), role="viewer")
+    return f"{PROJECT}/packages/ledger/permissions", n + 1
+
+
+@pytest.mark.parametrize(
+    "fill",
+    [fill_organizations, fill_projects, fill_packages, fill_versions, fill_permissions],
+    ids=lambda f: f.__name__,
+)
+@pytest.mark.parametrize("size", [1, 100])
+def test_list_endpoints_use_a_constant_number_of_queries(
+    fill, size, client_for, staff_user, package, django_assert_max_num_queries
+):
+    url, expected_total = fill(size, staff=staff_user, project=package.project, package=package)
+    client = client_for(staff_user)
+    client.get("/api/v0/organizations")  # the token's first use writes last_used_at: keep it out of the count
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get(url, {"limit": 100})
+    assert response.status_code == 200
+    assert len(response.json()) == min(expected_total, 100)
+
+
+def test_the_package_list_for_a_non_staff_reader_is_constant_too(
+    client_for, grant, project, django_assert_max_num_queries
+):
+    reader = UserFactory(username="reader")
+    grant(project, "viewer", user=reader)
+    for i in range(100):
+        make_version(PackageFactory(project=project, name=f"pkg{i:03d}"), "1.0.0")
+    client = client_for(reader)
+    client.get("/api/v0/organizations")
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get(f"{PROJECT}/packages", {"limit": 100})
+    assert len(response.json()) == 100 == Package.objects.count()
