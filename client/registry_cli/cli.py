@@ -542,22 +542,22 @@ def dependents(state: State, ref: PackageRef) -> None:
 @cli.command()
 @common_options
 @click.argument("query")
+@click.option("--kind", help="Only these kinds, comma-separated (package, model, source, view, query, ...).")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True, help="At most this many.")
 @click.pass_obj
-def search(state: State, query: str) -> None:
-    """Search the packages and index entries you may read."""
+def search(state: State, query: str, kind: str | None, limit: int) -> None:
+    """Search the packages and index entries you may read, best matches first."""
     with state.client() as client:
-        items = client.get_all_v0(V0 + "/search", q=query)
-    rows = [
-        (
-            item.get("kind") or item.get("type"),
-            item.get("name"),
-            item.get("package") or item.get("resourceIdentifier"),
-            item.get("version") or item.get("latestVersion"),
-            item.get("path"),
-        )
-        for item in items
-    ]
-    state.emit(items, render.table(rows, ("KIND", "NAME", "PACKAGE", "VERSION", "PATH")) if rows else ["No matches"])
+        items = client.get(V0 + "/search", q=query, kind=kind, limit=limit)
+    rows = []
+    for item in items:
+        where = item.get("path") or ""
+        if where and item.get("line"):
+            where = f"{where}:{item['line']}"
+        package = "/".join(str(item.get(key, "?")) for key in ("organizationName", "projectName", "packageName"))
+        version = item.get("version")
+        rows.append((item.get("kind"), item.get("name"), f"{package}@{version}" if version else package, where))
+    state.emit(items, render.table(rows, ("KIND", "NAME", "PACKAGE", "WHERE")) if rows else ["No matches"])
 
 
 def _v1_project_path(project: tuple[str, str], *tail: str) -> str:
