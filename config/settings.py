@@ -294,7 +294,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One enum for the grant roles wherever a serializer names them (v0 permissions).
-    "ENUM_NAME_OVERRIDES": {"GrantRoleEnum": "registry.models.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "GrantRoleEnum": "registry.models.Role",
+        "ComponentTypeEnum": "components_app.models.ComponentType",
+        "ComponentStatusEnum": "components_app.models.ComponentStatus",
+    },
 }
 
 # The function that compiles component source (see components_app.compiler for the contract).

@@ -258,3 +258,9 @@ def test_the_versions_list_names_the_package_version_that_published_each(api, ba
         (2, "1.1.0", modeler.username),
         (1, "1.0.0", modeler.username),
     ]
+
+
+def test_a_request_without_a_token_is_401_in_the_v1_envelope(api_client, base):
+    response = api_client.get(f"{base}/components")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "UNAUTHENTICATED"

@@ -1,5 +1,6 @@
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -253,8 +254,6 @@ def test_publishing_takes_a_bounded_number_of_queries_whatever_the_component_cou
 
 @pytest.mark.postgres
 def test_publishing_500_components_answers_in_under_two_seconds_on_postgresql(api, base, project, modeler):
-    import time
-
     Component.objects.bulk_create(
         Component(project=project, name=f"c{i:04d}", type="view", content="x()", compiled="x()", author=modeler)
         for i in range(500)
