@@ -120,13 +120,11 @@ def create_component(
     return _save(component)
 
 
-_UNSET = object()
+UNSET = object()
 
 
 @transaction.atomic
-def update_component(
-    *, component: Component, name=_UNSET, type=_UNSET, content=_UNSET, tags=_UNSET, author
-) -> Component:
+def update_component(*, component: Component, name=UNSET, type=UNSET, content=UNSET, tags=UNSET, author) -> Component:
     """Edit the working copy. A ``published`` component becomes ``modified`` (version null,
     lastPublishedVersion kept); a draft or modified one is overwritten. A deleted one must be restored first."""
     lock_project(component.project)
@@ -138,15 +136,15 @@ def update_component(
             status=409,
             details={"currentStatus": component.status, "hint": "Restore it with POST .../status first."},
         )
-    if name is not _UNSET and name != component.name:
+    if name is not UNSET and name != component.name:
         _validate_name(name)
         _ensure_name_free(project=component.project, name=name, exclude_id=component.pk)
         component.name = name
-    if type is not _UNSET:
+    if type is not UNSET:
         component.type = _validate_type(type)
-    if content is not _UNSET:
+    if content is not UNSET:
         component.content = content or ""
-    if tags is not _UNSET:
+    if tags is not UNSET:
         component.tags = list(tags or [])
     _apply_compilation(component)
     if component.status == ComponentStatus.PUBLISHED:
@@ -285,6 +283,18 @@ def delete_component(*, component: Component) -> None:
     component.delete()
 
 
+@transaction.atomic
+def purge_project_components(*, project: Project) -> None:
+    """Remove every component of ``project`` with its published history, before the project is deleted.
+
+    Published snapshots are protected from ordinary deletes (a package version must keep its
+    components), so deleting a project goes through here first; nothing else should call it.
+    """
+    PackageComponent.objects.filter(component_version__component__project=project).delete()
+    ComponentVersion.objects.filter(component__project=project).delete()
+    Component.objects.filter(project=project).delete()
+
+
 # --- Project dependencies ----------------------------------------------------------------------------
 
 
@@ -390,6 +400,14 @@ def _invalid_version(provided, **details) -> RegistryError:
 
 def _component_package_for_publish(project: Project) -> Package:
     package = component_package_of(project)
+    if package is not None and package.kind != PackageKind.COMPONENTS:
+        raise RegistryError(
+            "PACKAGE_NAME_TAKEN",
+            f"Project {project.name} already has a {package.kind} package named {package.name}; its component "
+            "package must have the project's name",
+            status=409,
+            details={"package": package.name, "kind": package.kind},
+        )
     if package is None:
         package = Package(
             project=project,

@@ -12,7 +12,7 @@ Status codes, one mapping for the whole surface:
   that the caller may not read; ``DEPENDENCY_NOT_FOUND {projectId}`` when deleting an undeclared dependency.
 - 409 ``VERSION_EXISTS``, ``COMPONENT_NAME_EXISTS``, ``COMPONENT_IN_USE {referencedByPackages}``,
   ``INVALID_STATUS_TRANSITION {currentStatus, requestedStatus, hint}``, ``INVALID_STATUS``,
-  ``NO_PUBLISHED_VERSION``, ``CIRCULAR_DEPENDENCY`` (``{path}`` when declaring, ``{cycle}`` when
+  ``NO_PUBLISHED_VERSION``, ``PACKAGE_NAME_TAKEN``, ``CIRCULAR_DEPENDENCY`` (``{path}`` when declaring, ``{cycle}`` when
   publishing), ``INVALID_PACKAGE_DEPENDENCY {conflicts}``.
 """
 
@@ -33,7 +33,7 @@ from registry.api.pagination import V1Pagination
 from registry.authentication import is_read_only
 
 ERROR = OpenApiResponse(description='`{"error": {"code", "message", "details"}}`; see the codes above.')
-_unset = services._UNSET
+UNSET = services.UNSET
 
 
 class V1View(GenericAPIView):
@@ -138,10 +138,10 @@ class ComponentDetailView(V1View):
         metadata = data.get("metadata", {})
         component = services.update_component(
             component=component,
-            name=data.get("name", _unset),
-            type=data.get("type", _unset),
-            content=data.get("content", _unset),
-            tags=metadata.get("tags", _unset),
+            name=data.get("name", UNSET),
+            type=data.get("type", UNSET),
+            content=data.get("content", UNSET),
+            tags=metadata.get("tags", UNSET),
             author=request.user,
         )
         return Response(s.ComponentSerializer(component).data)

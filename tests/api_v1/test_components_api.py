@@ -264,3 +264,9 @@ def test_a_request_without_a_token_is_401_in_the_v1_envelope(api_client, base):
     response = api_client.get(f"{base}/components")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_body_that_is_not_json_is_400_in_the_v1_envelope(api, base):
+    response = api.generic("POST", f"{base}/components", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "MALFORMED_REQUEST"

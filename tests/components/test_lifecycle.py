@@ -178,3 +178,11 @@ def test_removing_a_component_a_package_contains_names_the_packages(make_compone
         services.delete_component(component=reload(component))
     assert (caught.value.status, caught.value.code) == (409, "COMPONENT_IN_USE")
     assert caught.value.details["referencedByPackages"] == ["1.0.0", "1.1.0"]
+
+
+def test_purging_a_projects_components_lets_the_project_be_deleted(project, make_component, publish):
+    make_component()
+    publish("1.0.0")
+    services.purge_project_components(project=project)
+    project.delete()
+    assert not type(project).objects.filter(pk=project.pk).exists()

@@ -267,3 +267,14 @@ def test_declaring_a_dependency_that_closes_a_loop_names_the_path(
         services.add_project_dependency(project=ui, depends_on=project, version="1.0.0")
     assert (caught.value.status, caught.value.code) == (409, "CIRCULAR_DEPENDENCY")
     assert caught.value.details == {"path": ["ui", "finance", "core", "ui"]}
+
+
+def test_a_data_model_package_named_after_the_project_blocks_publishing_components(project, make_component, publish):
+    from tests.factories import PackageFactory
+
+    PackageFactory(project=project, name=project.name)
+    make_component()
+    with pytest.raises(RegistryError) as caught:
+        publish("1.0.0")
+    assert (caught.value.status, caught.value.code) == (409, "PACKAGE_NAME_TAKEN")
+    assert caught.value.details == {"package": "finance", "kind": "data-model"}
