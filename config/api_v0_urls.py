@@ -28,8 +28,16 @@ class VersionIdConverter(NameConverter):
     regex = r"[a-zA-Z0-9_.-]+"
 
 
+class AnySegmentConverter(NameConverter):
+    """A package name in a path: any segment, so that creating one with a bad name is a 400 naming the
+    field rather than a 404 for a route that does not exist. Lookups of such names simply find nothing."""
+
+    regex = r"[^/]+"
+
+
 register_converter(NameConverter, "name")
 register_converter(VersionIdConverter, "vid")
+register_converter(AnySegmentConverter, "segment")
 
 ORG = "organizations/<name:org>"
 
@@ -37,7 +45,7 @@ ORG = "organizations/<name:org>"
 def project_routes(word: str, suffix: str) -> list:
     """Routes under ``{word}/{project}``, for ``projects`` and its alias ``environments``."""
     project = f"{ORG}/{word}/<name:project>"
-    package = f"{project}/packages/<name:package>"
+    package = f"{project}/packages/<segment:package>"
     version = f"{package}/versions/<vid:version_id>"
     return [
         path(f"{ORG}/{word}", registry.ProjectListView.as_view(), name=f"v0-project-list{suffix}"),

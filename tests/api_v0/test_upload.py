@@ -238,9 +238,26 @@ def test_a_malformed_version_part_is_400_naming_it(as_modeler, project):
     assert response.json()["message"].startswith("version")
 
 
-def test_an_invalid_package_name_in_the_path_is_404_no_route(as_modeler, project):
-    response = as_modeler.post(package_url("bad.name"), {"package": "{}"}, format="multipart")
-    assert response.status_code == 404
+@pytest.mark.parametrize("bad", ["bad.name", "sp%20ace", "x" * 101])
+def test_an_invalid_package_name_in_the_path_is_400_naming_it(as_modeler, project, bad):
+    response = as_modeler.post(package_url(bad), {"package": "{}"}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_FAILED"
+    assert response.json()["details"]["field"] == "packageName"
+    assert not Package.objects.exists()
+
+
+def test_reading_a_package_with_an_invalid_name_is_404(as_modeler, project):
+    assert as_modeler.get(package_url("bad.name")).status_code == 404
+
+
+def test_a_body_far_over_the_limit_is_refused_before_it_is_read(as_modeler, project, settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    settings.REGISTRY_MAX_UPLOAD_BYTES = 1000
+    response = upload(as_modeler, version="1.0.0", data=b"x" * (2 * 1024 * 1024))
+    assert response.status_code == 413
+    assert response.json()["details"] == {"maxBytes": 1000}
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_version_without_a_file_is_400_naming_the_missing_part(as_modeler, project):
