@@ -24,6 +24,8 @@ COLUMN_GAP = 36
 ROW_GAP = 64
 MARGIN = 24
 SWEEPS = 4
+LABEL_CHAR_WIDTH = 6.1  # 10px monospace edge labels
+LABEL_GAP = 6
 
 
 @dataclass(frozen=True)
@@ -129,14 +131,45 @@ def _attr(value: str) -> str:
     return escape(value, quote=True)
 
 
+def _point_at_y(controls, y: float) -> tuple[float, float]:
+    """The point of a cubic Bézier whose y is closest to ``y`` (sampled: curves here are monotonic in y)."""
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = controls
+    best = (x0, y0)
+    for step in range(41):
+        t = step / 40
+        u = 1 - t
+        point = (
+            u**3 * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t**3 * x3,
+            u**3 * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t**3 * y3,
+        )
+        if abs(point[1] - y) < abs(best[1] - y):
+            best = point
+    return best
+
+
+def _spread(labels: list[tuple[float, float, str, bool]]) -> list[tuple[float, float, str, bool]]:
+    """Push labels that share a gap apart horizontally until none overlaps, keeping their order."""
+    by_gap: dict[float, list[tuple[float, float, str, bool]]] = {}
+    for label in labels:
+        by_gap.setdefault(round(label[1], 1), []).append(label)
+    spread = []
+    for row in by_gap.values():
+        row.sort(key=lambda label: label[0])
+        right_edge = float("-inf")
+        for x, y, text, problem in row:
+            half = len(text) * LABEL_CHAR_WIDTH / 2
+            x = max(x, right_edge + LABEL_GAP + half)
+            right_edge = x + half
+            spread.append((x, y, text, problem))
+    return spread
+
+
 def render_svg(nodes: Sequence[Node], edges: Sequence[Edge], *, root: str, title: str = "") -> SafeString:
     """The graph as an inline ``<svg>``: ``g.node`` groups (each a link) and ``g.edge`` groups."""
     placed = layout(nodes, edges, root=root)
     half_w, half_h = placed.node_width / 2, NODE_HEIGHT / 2
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="dependency-graph" role="img" '
-        f'width="{placed.width:.0f}" height="{placed.height:.0f}" viewBox="0 0 {placed.width:.0f} {placed.height:.0f}" '
-        f'data-node-count="{len(nodes)}" data-edge-count="{len(edges)}">',
+        "",  # the <svg> tag, written last: spread edge labels may widen the drawing
         f"<title>{escape(title)}</title>" if title else "",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker>'
@@ -144,7 +177,7 @@ def render_svg(nodes: Sequence[Node], edges: Sequence[Edge], *, root: str, title
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead problem"/></marker></defs>',
         '<g class="edges">',
     ]
-    labels_out = []
+    labels: list[tuple[float, float, str, bool]] = []  # x, y, text, problem
     for edge in edges:
         if edge.source not in placed.positions or edge.target not in placed.positions:
             continue
@@ -156,6 +189,7 @@ def render_svg(nodes: Sequence[Node], edges: Sequence[Edge], *, root: str, title
         else:  # upward or sideways (a cycle closing): top of the source to the bottom of the target
             y1, y2 = sy - half_h, ty + half_h
         bend = (y2 - y1) / 2 or ROW_GAP
+        controls = ((sx, y1), (sx, y1 + bend), (tx, y2 - bend), (tx, y2))
         path = f"M{sx:.1f},{y1:.1f} C{sx:.1f},{y1 + bend:.1f} {tx:.1f},{y2 - bend:.1f} {tx:.1f},{y2:.1f}"
         classes = " ".join(("edge", *edge.classes))
         marker = "arrow-problem" if problem else "arrow"
@@ -166,14 +200,23 @@ def render_svg(nodes: Sequence[Node], edges: Sequence[Edge], *, root: str, title
             f'<path d="{path}" marker-end="url(#{marker})"/></g>'
         )
         if edge.label:
-            # Labels sit just above their target, spread along its top edge, so they do not pile up mid-row.
-            lx = tx + (sx - tx) * 0.25
-            ly = y2 - (12 if ty > sy else -22)
-            labels_out.append(
-                f'<text class="edge-label{" problem" if problem else ""}" x="{lx:.1f}" y="{ly:.1f}" '
-                f'text-anchor="middle">{escape(edge.label)}</text>'
-            )
+            # On the curve, in the gap just past its source row, so no label sits on a node.
+            gap_y = y1 + (ROW_GAP / 2 if y2 > y1 else -ROW_GAP / 2)
+            lx, _ = _point_at_y(controls, gap_y)
+            labels.append((lx, gap_y + 3, edge.label, problem))
     out.append("</g>")
+    spread = _spread(labels)
+    labels_out = [
+        f'<text class="edge-label{" problem" if problem else ""}" x="{x:.1f}" y="{y:.1f}" '
+        f'text-anchor="middle">{escape(text)}</text>'
+        for x, y, text, problem in spread
+    ]
+    width = max([placed.width] + [x + len(text) * LABEL_CHAR_WIDTH / 2 + MARGIN for x, _, text, _ in spread])
+    out[0] = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="dependency-graph" role="img" '
+        f'width="{width:.0f}" height="{placed.height:.0f}" viewBox="0 0 {width:.0f} {placed.height:.0f}" '
+        f'data-node-count="{len(nodes)}" data-edge-count="{len(edges)}">'
+    )
     out.append('<g class="edge-labels">' + "".join(labels_out) + "</g>")
     out.append('<g class="nodes">')
     for node in nodes:
