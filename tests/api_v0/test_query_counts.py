@@ -12,9 +12,6 @@ pytestmark = pytest.mark.django_db
 ORG = "/api/v0/organizations/acme"
 PROJECT = f"{ORG}/projects/finance"
 
-# Authentication (1), the lookups of the parents (<= 3), the page and its count (2), savepoints/slack (2).
-MAX_QUERIES = 8
-
 
 def fill_organizations(n, *, staff, project, package):
     for i in range(n - 1):
@@ -49,19 +46,20 @@ def fill_permissions(n, *, staff, project, package):
     return f"{PROJECT}/packages/ledger/permissions", n + 1
 
 
+# Token (1); the parent lookups; the page's COUNT and SELECT. Measured, and the same for 1 and 100 rows.
 @pytest.mark.parametrize(
-    "fill",
-    [fill_organizations, fill_projects, fill_packages, fill_versions, fill_permissions],
-    ids=lambda f: f.__name__,
+    ("fill", "max_queries"),
+    [(fill_organizations, 3), (fill_projects, 4), (fill_packages, 4), (fill_versions, 5), (fill_permissions, 4)],
+    ids=lambda value: getattr(value, "__name__", str(value)),
 )
 @pytest.mark.parametrize("size", [1, 100])
 def test_list_endpoints_use_a_constant_number_of_queries(
-    fill, size, client_for, staff_user, package, django_assert_max_num_queries
+    fill, max_queries, size, client_for, staff_user, package, django_assert_max_num_queries
 ):
     url, expected_total = fill(size, staff=staff_user, project=package.project, package=package)
     client = client_for(staff_user)
     client.get("/api/v0/organizations")  # the token's first use writes last_used_at: keep it out of the count
-    with django_assert_max_num_queries(MAX_QUERIES):
+    with django_assert_max_num_queries(max_queries):
         response = client.get(url, {"limit": 100})
     assert response.status_code == 200
     assert len(response.json()) == min(expected_total, 100)
@@ -76,6 +74,6 @@ def test_the_package_list_for_a_non_staff_reader_is_constant_too(
         make_version(PackageFactory(project=project, name=f"pkg{i:03d}"), "1.0.0")
     client = client_for(reader)
     client.get("/api/v0/organizations")
-    with django_assert_max_num_queries(MAX_QUERIES):
+    with django_assert_max_num_queries(4):
         response = client.get(f"{PROJECT}/packages", {"limit": 100})
     assert len(response.json()) == 100 == Package.objects.count()
