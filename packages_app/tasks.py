@@ -1,6 +1,7 @@
 """Celery tasks: thin, idempotent wrappers over services. They take ids, never model instances."""
 
 import logging
+import random
 
 from celery import shared_task
 from django.db import transaction
@@ -28,7 +29,8 @@ def index_version_task(self, version_id: int) -> str:
                 message=f"gave up after {self.request.retries + 1} attempts: {exc}; reindex to try again",
             )
             return "failed"
-        countdown = 2 ** (self.request.retries + 1)
+        # Jitter spreads retries out, so workers that failed together do not all retry at once.
+        countdown = 2 ** (self.request.retries + 1) + random.uniform(0, 1)
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 
