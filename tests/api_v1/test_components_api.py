@@ -193,7 +193,10 @@ def test_deleting_a_component_a_package_contains_is_409_component_in_use(api, ba
     assert response.status_code == 409
     code, details = error_of(response)
     assert code == "COMPONENT_IN_USE"
-    assert details["referencedByPackages"] == ["1.0.0"]
+    assert details == {
+        "referencedByPackages": ["1.0.0"],
+        "hint": "Set its status to deleted to leave it out of future packages.",
+    }
 
 
 def test_requesting_published_status_is_409_invalid_status_transition(api, base, make_component):
@@ -220,7 +223,9 @@ def test_discarding_a_never_published_component_is_409_no_published_version(api,
     component = make_component()
     response = api.post(f"{base}/components/{component.pk}/discard")
     assert response.status_code == 409
-    assert error_of(response)[0] == "NO_PUBLISHED_VERSION"
+    code, details = error_of(response)
+    assert code == "NO_PUBLISHED_VERSION"
+    assert details["hint"].startswith("Delete the component instead")
 
 
 def test_discarding_changes_returns_the_published_version(api, base, make_component, publish, modeler):
@@ -270,3 +275,13 @@ def test_a_body_that_is_not_json_is_400_in_the_v1_envelope(api, base):
     response = api.generic("POST", f"{base}/components", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "MALFORMED_REQUEST"
+
+
+def test_editing_a_deleted_component_is_409_invalid_status_with_a_hint(api, base, make_component):
+    component = services.set_component_status(component=make_component(), status="deleted")
+    response = api.put(f"{base}/components/{component.pk}", {"content": "x()"}, format="json")
+    assert response.status_code == 409
+    assert error_of(response) == (
+        "INVALID_STATUS",
+        {"currentStatus": "deleted", "hint": "Restore it with POST .../status first."},
+    )

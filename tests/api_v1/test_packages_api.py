@@ -218,7 +218,16 @@ def test_a_conflicting_closure_is_409_invalid_package_dependency(
     assert response.status_code == 409
     code, details = error_of(response)
     assert code == "INVALID_PACKAGE_DEPENDENCY"
-    assert details["conflicts"][0]["package"] == "core"
+    assert details == {
+        "conflicts": [
+            {
+                "package": "core",
+                "required": {"by": "finance@1.0.0", "version": "1.0.0"},
+                "provided": {"by": "ui@1.0.0", "version": "1.1.0"},
+                "available": ["1.1.0", "1.0.0"],
+            }
+        ]
+    }
     assert Component.objects.get(project=project).status == "draft"  # nothing was published
 
 
