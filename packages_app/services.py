@@ -1,5 +1,8 @@
 """Writes on packages and versions. Each public function is one transaction (or says why it is not)."""
 
+import base64
+import binascii
+import contextlib
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -220,10 +223,16 @@ class PublishResult:
 
 
 def verify_md5(*, digests: Digests, md5_hash: str | None) -> None:
-    """CHECKSUM_MISMATCH unless ``md5_hash`` (hex, any case) is the uploaded file's md5. None skips the check."""
+    """CHECKSUM_MISMATCH unless ``md5_hash`` is the uploaded file's md5. None skips the check.
+
+    Hex (any case) is what Credible's clients send; base64 (as in ``Content-MD5``) is accepted too.
+    """
     if md5_hash is None:
         return
     expected = md5_hash.strip().lower()
+    if len(md5_hash.strip()) == 24:
+        with contextlib.suppress(binascii.Error):  # not base64 after all: compare as given
+            expected = base64.b64decode(md5_hash.strip(), validate=True).hex()
     if expected != digests.md5:
         raise RegistryError(
             "CHECKSUM_MISMATCH",

@@ -159,6 +159,14 @@ def test_the_md5_may_be_sent_in_upper_case(as_modeler, project):
     assert response.status_code == 201
 
 
+def test_the_md5_may_be_sent_in_base64(as_modeler, project):
+    import base64
+
+    data = archive_for("1.0.0")
+    response = upload(as_modeler, version="1.0.0", data=data, md5=base64.b64encode(hashlib.md5(data).digest()).decode())
+    assert response.status_code == 201
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
