@@ -278,3 +278,19 @@ def test_a_data_model_package_named_after_the_project_blocks_publishing_componen
         publish("1.0.0")
     assert (caught.value.status, caught.value.code) == (409, "PACKAGE_NAME_TAKEN")
     assert caught.value.details == {"package": "finance", "kind": "data-model"}
+
+
+def test_a_published_component_package_is_indexed_with_an_entry_per_component(
+    make_component, publish, django_capture_on_commit_callbacks
+):
+    make_component("Card")
+    make_component("Page", type="layout", content="// @title Page layout\nstack([])")
+    with django_capture_on_commit_callbacks(execute=True):
+        version = publish("1.0.0").version
+    version.refresh_from_db()
+    assert version.index_status == "indexed", version.index_error
+    entries = version.index_entries.filter(kind="component").order_by("name")
+    assert [(e.name, e.path, e.data["type"], e.data["version"]) for e in entries] == [
+        ("Card", "components/Card.js", "view", 1),
+        ("Page", "components/Page.js", "layout", 1),
+    ]
