@@ -203,8 +203,8 @@ def issue_group_token(
     The group must hold a grant inside this organization and none outside it: otherwise an admin of one
     organization could mint tokens carrying the group's access to another.
     """
-    if not name:
-        raise validation_failed("name", "a token name is required")
+    if not name or len(name) > 100:
+        raise validation_failed("name", "a token name of 1 to 100 characters is required")
     if expires_at is not None and expires_at <= timezone.now():
         raise validation_failed("expiresAt", "must be in the future")
     group = Group.objects.filter(name=group_name).first()

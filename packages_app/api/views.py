@@ -196,6 +196,8 @@ class PackageDetailView(PackageLookupMixin, V0View):
             digests = getattr(package_file, "digests", None) or services.digest_stream(package_file)
             upload = services.UploadedArchive(stream=package_file, digests=digests)
         md5_hash = request.data.get("md5Hash")
+        if md5_hash is not None and not isinstance(md5_hash, str):
+            raise validation_failed("md5Hash", "must be a text part holding the hex md5 of packageFile")
         result = services.publish_package(
             project=found_project,
             name=package,
