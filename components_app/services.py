@@ -32,7 +32,7 @@ from packages_app.resolution import parse_requirements, record_dependencies, res
 from packages_app.services import create_version, default_resource_identifier, digest_stream, store_artifact
 from packages_app.tasks import schedule_indexing
 from registry.errors import RegistryError, validation_failed
-from registry.models import Project, ProjectDependency
+from registry.models import Organization, Project, ProjectDependency
 from registry.naming import NAME_MAX_LENGTH, NAME_PATTERN, is_strict_version, parse_version
 
 MANIFEST_NAME = "publisher.json"
@@ -310,6 +310,9 @@ def add_project_dependency(*, project: Project, depends_on: Project, version: st
     Returns the dependency and whether it is new. A new edge that closes a loop between projects is
     ``409 CIRCULAR_DEPENDENCY`` with ``details.path`` (project names from ``project`` back to itself).
     """
+    # Lock the organization (dependencies stay inside one), so two concurrent declarations A -> B and
+    # B -> A cannot both pass the cycle check.
+    Organization.objects.select_for_update().get(pk=project.organization_id)
     project = lock_project(project)
     if not is_strict_version(version):
         raise RegistryError(
@@ -354,7 +357,11 @@ def add_project_dependency(*, project: Project, depends_on: Project, version: st
 def _cycle_path(*, project: Project, depends_on: Project) -> list[str]:
     """The loop ``project -> depends_on -> ... -> project`` the new edge would close, or []."""
     graph = nx.DiGraph()
-    graph.add_edges_from(ProjectDependency.objects.values_list("project_id", "depends_on_id"))
+    graph.add_edges_from(
+        ProjectDependency.objects.filter(project__organization_id=project.organization_id).values_list(
+            "project_id", "depends_on_id"
+        )
+    )
     if depends_on.pk not in graph or project.pk not in graph:
         return []
     try:

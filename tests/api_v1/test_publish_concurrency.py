@@ -70,3 +70,34 @@ def test_many_concurrent_publishes_with_edits_in_between_never_duplicate_a_compo
     numbers = list(ComponentVersion.objects.values_list("component_id", "version"))
     assert len(numbers) == len(set(numbers))
     assert Version.objects.filter(package__project=project_with_drafts).count() >= 1
+
+
+def test_two_concurrent_declarations_that_would_form_a_loop_cannot_both_succeed(organization, project, user):
+    from tests.factories import ProjectFactory
+
+    core = ProjectFactory(organization=organization, name="core")
+    for each in (project, core):
+        services.create_component(project=each, name="Card", type="view", content="card()", author=user)
+        services.publish_package(project=each, version="1.0.0", author=user)
+    barrier = threading.Barrier(2)
+    outcomes: list = [None, None]
+
+    def declare(index: int, source, target) -> None:
+        try:
+            barrier.wait()
+            outcomes[index] = services.add_project_dependency(project=source, depends_on=target, version="1.0.0")
+        except Exception as exc:
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=declare, args=(0, project, core)),
+        threading.Thread(target=declare, args=(1, core, project)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    refused = [o for o in outcomes if isinstance(o, Exception)]
+    assert [(e.status, e.code) for e in refused] == [(409, "CIRCULAR_DEPENDENCY")]
