@@ -30,7 +30,7 @@ from packages_app.models import Package, Version, artifact_storage
 from packages_app.uploads import DigestingUploadHandler
 from registry.access import ADMIN, WRITE
 from registry.api.envelopes import error_body
-from registry.api.v0.common import COMMON_ERRORS, WRITE_ERRORS, V0View, error, path_parameters
+from registry.api.v0.common import COMMON_ERRORS, LIST_HEADERS, WRITE_ERRORS, V0View, error, path_parameters
 from registry.api.v0.views import permission_views
 from registry.errors import RegistryError, not_found, validation_failed
 
@@ -116,6 +116,7 @@ class PackageListView(V0View):
     @extend_schema(
         tags=PACKAGES,
         summary="List the project's packages the caller may read",
+        parameters=LIST_HEADERS,
         responses={200: PackageSerializer(many=True), **COMMON_ERRORS},
     )
     def get(self, request, org, project):
@@ -245,6 +246,7 @@ class VersionListView(PackageLookupMixin, V0View):
     @extend_schema(
         tags=VERSIONS,
         summary="List a package's versions, newest first",
+        parameters=LIST_HEADERS,
         responses={200: VersionSerializer(many=True), **COMMON_ERRORS},
     )
     def get(self, request, org, project, package):

@@ -45,6 +45,12 @@ def test_the_seed_endpoint_documents_its_four_multipart_parts_and_errors(schema)
     assert {"200", "201", "400", "401", "403", "404", "409", "413"} <= set(operation["responses"])
 
 
+def test_list_endpoints_document_their_paging_headers(schema):
+    for path in ("/api/v0/organizations", f"{PROJECT}/packages", f"{PACKAGE}/versions", f"{PACKAGE}/permissions"):
+        headers = schema["paths"][path]["get"]["responses"]["200"]["headers"]
+        assert {"X-Total-Count", "Link"} <= set(headers), path
+
+
 def test_path_parameters_carry_their_patterns(schema):
     parameters = {p["name"]: p for p in schema["paths"][VERSION]["get"]["parameters"]}
     assert "^[a-zA-Z0-9_-]+$" in parameters["package"]["description"]

@@ -39,6 +39,24 @@ WRITE_ERRORS = {
     403: error("FORBIDDEN: the caller may read but not change this, or the token is read-only"),
 }
 
+# v0 lists are bare JSON arrays; the paging facts travel in these response headers.
+LIST_HEADERS = [
+    OpenApiParameter(
+        "X-Total-Count",
+        OpenApiTypes.INT,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="How many items there are in all pages",
+    ),
+    OpenApiParameter(
+        "Link",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description='RFC 8288 links to the rel="next" and rel="prev" pages, when there are any',
+    ),
+]
+
 _PATH_PARAMETERS = {
     "org": ("organizationName", NAME_PATTERN, "The organization's name (case-insensitive)"),
     "project": ("projectName", NAME_PATTERN, "The project's (environment's) name (case-insensitive)"),

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from registry import services
 from registry.access import ADMIN, WRITE
-from registry.api.v0.common import COMMON_ERRORS, WRITE_ERRORS, V0View, error, path_parameters
+from registry.api.v0.common import COMMON_ERRORS, LIST_HEADERS, WRITE_ERRORS, V0View, error, path_parameters
 from registry.api.v0.serializers import (
     GroupTokenSerializer,
     OrganizationCreateSerializer,
@@ -50,6 +50,7 @@ class OrganizationListView(V0View):
     @extend_schema(
         tags=ORGANIZATIONS,
         summary="List organizations the caller may read",
+        parameters=LIST_HEADERS,
         responses={200: OrganizationSerializer(many=True), **COMMON_ERRORS},
     )
     def get(self, request):
@@ -115,6 +116,7 @@ class ProjectListView(V0View):
     @extend_schema(
         tags=PROJECTS,
         summary="List the organization's projects the caller may read",
+        parameters=LIST_HEADERS,
         responses={200: ProjectSerializer(many=True), **COMMON_ERRORS},
     )
     def get(self, request, org):
@@ -214,6 +216,7 @@ def permission_views(scope_name: str, tag_suffix: str, kwargs: tuple[str, ...], 
         @extend_schema(
             tags=PERMISSIONS,
             summary=f"List who may access the {tag_suffix} (admin)",
+            parameters=LIST_HEADERS,
             responses={200: PermissionSerializer(many=True), 403: error("FORBIDDEN"), **COMMON_ERRORS},
         )
         def get(self, request, **_):
