@@ -14,9 +14,9 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -28,7 +28,6 @@ from registry_cli.progress import SilentProgress, TransferProgress
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
-CHUNK_SIZE = 64 * 1024
 
 
 class _RetryableStatus(Exception):
@@ -44,6 +43,23 @@ def _connection_never_made(exc: BaseException) -> bool:
 def path_of(*segments: str) -> str:
     """URL path from raw names, each percent-encoded so a name can never change the route."""
     return "/" + "/".join(quote(segment, safe="") for segment in segments)
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Transfer:
+    """What a download has received so far, kept across retries so a cut transfer can resume."""
+
+    size: int = 0
+    digest: Any = field(default_factory=hashlib.sha256)
+    etag: str | None = None
+    expected: str | None = None
+    progress: Any = None
+
+    def start_over(self, *, etag: str | None, expected: str | None) -> None:
+        self.size, self.digest, self.etag, self.expected = 0, hashlib.sha256(), etag, expected
 
 
 @dataclass(frozen=True)
@@ -144,20 +160,15 @@ class RegistryClient:
         sleep = state.next_action.sleep if state.next_action else 0
         self.on_retry(f"attempt {state.attempt_number} failed ({reason}); retrying in {sleep:.1f} s")
 
-    def _send(self, attempt: Callable[[], httpx.Response], *, idempotent: bool) -> httpx.Response:
+    def _retrying(self, attempt: Callable[[], T], *, idempotent: bool) -> T:
+        """``attempt()`` until it succeeds, a non-retryable error, or the last retry."""
+
         def retryable(exc: BaseException) -> bool:
             if isinstance(exc, _RetryableStatus):
                 return idempotent or exc.response.status_code == 429
             if isinstance(exc, httpx.TransportError):
                 return idempotent or _connection_never_made(exc)
             return False
-
-        def once() -> httpx.Response:
-            response = attempt()
-            if response.status_code in RETRY_STATUSES:
-                response.read()
-                raise _RetryableStatus(response)
-            return response
 
         try:
             for try_ in Retrying(
@@ -168,7 +179,7 @@ class RegistryClient:
                 reraise=True,
             ):
                 with try_:
-                    return once()
+                    return attempt()
         except _RetryableStatus as exc:
             raise self._error(exc.response) from None
         except httpx.TransportError as exc:
@@ -178,6 +189,17 @@ class RegistryClient:
                 exit_code=ExitCode.UNAVAILABLE,
             ) from exc
         raise AssertionError("unreachable: Retrying either returns or raises")  # pragma: no cover
+
+    @staticmethod
+    def _raise_if_retryable(response: httpx.Response) -> httpx.Response:
+        if response.status_code in RETRY_STATUSES:
+            response.read()
+            response.close()
+            raise _RetryableStatus(response)
+        return response
+
+    def _send(self, attempt: Callable[[], httpx.Response], *, idempotent: bool) -> httpx.Response:
+        return self._retrying(lambda: self._raise_if_retryable(attempt()), idempotent=idempotent)
 
     @staticmethod
     def _error(response: httpx.Response) -> CliError:
@@ -267,44 +289,61 @@ class RegistryClient:
     def download(
         self, *, path: str, destination: Path, progress_factory: Callable[[int | None], Any]
     ) -> DownloadResult:
-        """Stream to a temporary file beside ``destination``; move it in place only if the digest matches."""
+        """Stream to a temporary file beside ``destination``; move it in place only if the digest matches.
+
+        A transfer cut part-way is resumed with ``Range`` + ``If-Range`` (the ETag), so only the missing
+        bytes are fetched again; if the server answers with the whole file instead, it starts over.
+        """
         partial = destination.with_name(f".{destination.name}.part")
-
-        def attempt() -> httpx.Response:
-            request = self.http.build_request("GET", path)
-            return self.http.send(request, stream=True)
-
-        response = self._send(attempt, idempotent=True)
+        transfer = _Transfer()
         try:
-            self._checked(response)
-            length = response.headers.get("Content-Length")
-            progress = progress_factory(int(length) if length and length.isdigit() else None)
-            digest, size = hashlib.sha256(), 0
-            try:
-                with partial.open("wb") as out:
-                    for chunk in response.iter_bytes(CHUNK_SIZE):
-                        out.write(chunk)
-                        digest.update(chunk)
-                        size += len(chunk)
-                        progress.advance(len(chunk))
-            except httpx.TransportError as exc:
-                partial.unlink(missing_ok=True)
-                raise CliError(
-                    "NETWORK_ERROR", f"The download was interrupted: {exc}", exit_code=ExitCode.UNAVAILABLE
-                ) from exc
-            finally:
-                progress.finish()
+            self._retrying(lambda: self._download_once(path, partial, transfer, progress_factory), idempotent=True)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         finally:
-            response.close()
-        expected = _expected_sha256(response.headers)
-        actual = digest.hexdigest()
-        if expected is not None and expected != actual:
+            if transfer.progress is not None:
+                transfer.progress.finish()
+        actual = transfer.digest.hexdigest()
+        if transfer.expected is not None and transfer.expected != actual:
             partial.unlink(missing_ok=True)
             raise CliError(
                 "DIGEST_MISMATCH",
-                f"Downloaded bytes have sha256 {actual}, the server announced {expected}; nothing was written",
+                f"Downloaded bytes have sha256 {actual}, the server announced {transfer.expected}; nothing was written",
                 exit_code=ExitCode.INTEGRITY,
-                details={"expected": expected, "actual": actual},
+                details={"expected": transfer.expected, "actual": actual},
             )
         os.replace(partial, destination)
-        return DownloadResult(path=destination, size=size, sha256=actual, expected_sha256=expected)
+        return DownloadResult(path=destination, size=transfer.size, sha256=actual, expected_sha256=transfer.expected)
+
+    def _download_once(
+        self, path: str, partial: Path, transfer: _Transfer, progress_factory: Callable[[int | None], Any]
+    ) -> None:
+        # identity: byte offsets for Range must be offsets in the file itself, not in a compressed stream
+        headers = {"Accept-Encoding": "identity"}
+        if transfer.size and transfer.etag:
+            headers.update({"Range": f"bytes={transfer.size}-", "If-Range": transfer.etag})
+        response = self.http.send(self.http.build_request("GET", path, headers=headers), stream=True)
+        try:
+            self._checked(self._raise_if_retryable(response))
+            resumed = response.status_code == 206 and response.headers.get("Content-Range", "").startswith(
+                f"bytes {transfer.size}-"
+            )
+            if response.status_code == 206 and not resumed:
+                transfer.start_over(etag=None, expected=None)  # a range we did not ask for: fetch it all
+                raise httpx.RemoteProtocolError("unexpected Content-Range; downloading the whole file again")
+            if not resumed:
+                length = response.headers.get("Content-Length")
+                transfer.start_over(etag=response.headers.get("ETag"), expected=_expected_sha256(response.headers))
+                if transfer.progress is None:
+                    transfer.progress = progress_factory(int(length) if length and length.isdigit() else None)
+                else:
+                    transfer.progress.restart()
+            with partial.open("ab" if resumed else "wb") as out:
+                for chunk in response.iter_bytes():  # no chunk size: unbuffered, what arrived is kept on a cut
+                    out.write(chunk)
+                    transfer.digest.update(chunk)
+                    transfer.size += len(chunk)
+                    transfer.progress.advance(len(chunk))
+        finally:
+            response.close()

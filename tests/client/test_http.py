@@ -153,3 +153,61 @@ def test_plain_progress_prints_quarter_steps_and_a_summary():
     lines = stream.getvalue().splitlines()
     assert [line.split(": ")[1].split(" ")[0] for line in lines[:3]] == ["25%", "50%", "75%"]
     assert lines[3].startswith("upload x: done, 400 B in ")
+
+
+class _CutStream(httpx.SyncByteStream):
+    """A body that delivers ``data`` and then fails as a dropped connection would."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def __iter__(self):
+        yield self.data
+        raise httpx.ReadError("connection reset mid-body")
+
+
+def test_a_download_cut_part_way_resumes_with_a_range_request_for_the_missing_bytes(tmp_path):
+    data = bytes(range(256)) * 64
+    etag = f'"{hashlib.sha256(data).hexdigest()}"'
+    requests = []
+
+    def handler(request):
+        requests.append(request)
+        if len(requests) == 1:
+            headers = {"ETag": etag, "Content-Length": str(len(data))}
+            return httpx.Response(200, headers=headers, stream=_CutStream(data[:5000]))
+        start = int(request.headers["Range"].removeprefix("bytes=").rstrip("-"))
+        headers = {"ETag": etag, "Content-Range": f"bytes {start}-{len(data) - 1}/{len(data)}"}
+        return httpx.Response(206, headers=headers, content=data[start:])
+
+    with client_with(handler) as client:
+        result = client.download(
+            path="/d",
+            destination=tmp_path / "out.zip",
+            progress_factory=lambda total: PlainProgress(description="d", total=total, stream=io.StringIO()),
+        )
+
+    assert (tmp_path / "out.zip").read_bytes() == data
+    assert result.sha256 == hashlib.sha256(data).hexdigest() == result.expected_sha256
+    assert requests[1].headers["Range"] == "bytes=5000-"
+    assert requests[1].headers["If-Range"] == etag
+
+
+def test_a_resumed_download_starts_over_when_the_server_sends_the_whole_file_again(tmp_path):
+    old, new = b"a" * 4000, b"b" * 3000  # the version's bytes cannot change, but a proxy may ignore Range
+    requests = []
+
+    def handler(request):
+        requests.append(request)
+        if len(requests) == 1:
+            return httpx.Response(200, headers={"ETag": '"old"'}, stream=_CutStream(old[:1000]))
+        return httpx.Response(200, headers={"ETag": f'"{hashlib.sha256(new).hexdigest()}"'}, content=new)
+
+    with client_with(handler) as client:
+        client.download(
+            path="/d",
+            destination=tmp_path / "out.zip",
+            progress_factory=lambda total: PlainProgress(description="d", total=total, stream=io.StringIO()),
+        )
+
+    assert (tmp_path / "out.zip").read_bytes() == new

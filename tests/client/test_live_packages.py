@@ -66,7 +66,7 @@ def test_publishing_other_bytes_as_an_existing_version_is_one_line_and_exit_5(cl
 def test_publish_retries_after_a_dropped_connection_and_succeeds(cli, live_server, package_dir, package):
     write_package(package_dir, {"data/large.bin": os.urandom(300_000)})  # incompressible: a ~300 KB upload
     host, port = live_server.thread.host, live_server.thread.port
-    with DroppingProxy(host, port, drop_first=1, drop_after=100_000) as proxy:  # cut a third of the way in
+    with DroppingProxy(host, port, drop_first=1, cut_after=100_000) as proxy:  # cut a third of the way in
         result = cli("publish", str(package_dir), "--to", "acme/finance/ledger", env={"REGISTRY_URL": proxy.url})
 
     assert result.exit_code == 0, result.stderr
@@ -77,7 +77,7 @@ def test_publish_retries_after_a_dropped_connection_and_succeeds(cli, live_serve
 
 
 def test_publish_gives_up_with_exit_7_when_the_server_cannot_be_reached(cli, package_dir, live_server):
-    with DroppingProxy(live_server.thread.host, live_server.thread.port, drop_first=100, drop_after=1) as proxy:
+    with DroppingProxy(live_server.thread.host, live_server.thread.port, drop_first=100, cut_after=1) as proxy:
         result = cli(
             "publish",
             str(package_dir),
@@ -118,6 +118,24 @@ def test_download_writes_the_published_bytes_and_verifies_their_digest(cli, pack
     assert result.exit_code == 0, result.stderr
     assert result.json()["verified"] is True
     assert (tmp_path / "got.zip").read_bytes() == expected.path.read_bytes()
+
+
+def test_a_download_cut_mid_way_resumes_from_where_it_stopped(cli, live_server, package_dir, package, tmp_path):
+    write_package(package_dir, {"data/large.bin": os.urandom(300_000)})  # incompressible: a ~300 KB file
+    assert cli("publish", str(package_dir), "--to", "acme/finance/ledger").exit_code == 0
+    expected = packing.pack(package_dir, output=tmp_path / "expected.zip")
+    host, port = live_server.thread.host, live_server.thread.port
+
+    with DroppingProxy(host, port, drop_first=1, cut_after=120_000, cut="response") as proxy:
+        result = cli(
+            "download", "acme/finance/ledger@1.0.0", "-o", str(tmp_path / "got.zip"), env={"REGISTRY_URL": proxy.url}
+        )
+
+    assert result.exit_code == 0, result.stderr
+    assert proxy.dropped == 1
+    assert "attempt 1 failed" in result.stderr
+    assert (tmp_path / "got.zip").read_bytes() == expected.path.read_bytes()
+    assert proxy.response_bytes[-1] < expected.size - 100_000  # the retry fetched only the missing part
 
 
 def test_download_without_a_version_fetches_the_latest(cli, package, tmp_path):
