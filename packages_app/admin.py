@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import path, reverse
+from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
 from packages_app import admin_views
@@ -198,7 +199,7 @@ class VersionAdmin(ReadOnlyAdmin):
 
     @admin.display(description="size", ordering="artifact__size")
     def artifact_size(self, obj):
-        return obj.artifact.size
+        return filesizeformat(obj.artifact.size)
 
     def get_urls(self):
         view = self.admin_site.admin_view
