@@ -396,33 +396,45 @@ def delete_package(*, package: Package) -> None:
     """Delete a package and its versions; its version numbers stay used. PACKAGE_IN_USE if others depend on it."""
     with transaction.atomic():
         locked = Package.objects.select_for_update().get(pk=package.pk)
-        dependents = sorted(
-            {
-                f"{d.version.package.name}@{d.version.version}"
-                for d in Dependency.objects.filter(package=locked)
-                .exclude(version__package=locked)
-                .select_related("version__package")[:50]
-            }
-            | {
-                f"{e.root.package.name}@{e.root.version}"
-                for e in LockEntry.objects.filter(package=locked)
-                .exclude(root__package=locked)
-                .select_related("root__package")[:50]
-            }
-        )
-        if dependents:
-            raise package_in_use(locked, dependents)
+        release_packages_for_delete(packages=Package.objects.filter(pk=locked.pk), what=f"Package {locked.name}")
         try:
             with transaction.atomic():
                 locked.delete()
         except ProtectedError as exc:
-            raise package_in_use(locked, []) from exc
+            raise package_in_use(f"Package {locked.name}", []) from exc
 
 
-def package_in_use(package: Package, dependents: list[str]) -> RegistryError:
+def release_packages_for_delete(*, packages, what: str) -> None:
+    """Prepare ``packages`` (a queryset) to be deleted together, inside the caller's transaction.
+
+    Refuses with PACKAGE_IN_USE when a version outside the set depends on (or has locked) one of them;
+    otherwise drops the dependency and lock rows of the set's own versions, whose PROTECT foreign keys
+    would stop the cascade when one package of the set depends on another.
+    """
+    outside_dependencies = (
+        Dependency.objects.filter(package__in=packages)
+        .exclude(version__package__in=packages)
+        .select_related("version__package")
+    )
+    outside_locks = (
+        LockEntry.objects.filter(package__in=packages)
+        .exclude(root__package__in=packages)
+        .select_related("root__package")
+    )
+    dependents = sorted(
+        {f"{d.version.package.name}@{d.version.version}" for d in outside_dependencies[:50]}
+        | {f"{e.root.package.name}@{e.root.version}" for e in outside_locks[:50]}
+    )
+    if dependents:
+        raise package_in_use(what, dependents)
+    LockEntry.objects.filter(root__package__in=packages).delete()
+    Dependency.objects.filter(version__package__in=packages).delete()
+
+
+def package_in_use(what: str, dependents: list[str]) -> RegistryError:
     return RegistryError(
         "PACKAGE_IN_USE",
-        f"Package {package.name} cannot be deleted: other package versions depend on it.",
+        f"{what} cannot be deleted: other package versions depend on it.",
         status=409,
         details={"dependents": dependents},
     )

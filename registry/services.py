@@ -84,8 +84,16 @@ def update_organization(*, organization: Organization, changes: Changes) -> Orga
 
 
 def delete_organization(*, organization: Organization) -> None:
+    """Delete an organization with everything in it; PACKAGE_IN_USE if a version elsewhere depends on it."""
+    from packages_app.models import Package
+    from packages_app.services import release_packages_for_delete
+
     try:
         with transaction.atomic():
+            release_packages_for_delete(
+                packages=Package.objects.filter(project__organization=organization),
+                what=f"Organization {organization.name}",
+            )
             organization.delete()
     except ProtectedError as exc:
         raise RegistryError(
@@ -115,8 +123,15 @@ def update_project(*, project: Project, changes: Changes) -> Project:
 
 
 def delete_project(*, project: Project) -> None:
+    """Delete a project with its packages; PACKAGE_IN_USE if a version elsewhere depends on one of them."""
+    from packages_app.models import Package
+    from packages_app.services import release_packages_for_delete
+
     try:
         with transaction.atomic():
+            release_packages_for_delete(
+                packages=Package.objects.filter(project=project), what=f"Project {project.name}"
+            )
             project.delete()
     except ProtectedError as exc:
         raise RegistryError(

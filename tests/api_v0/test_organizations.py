@@ -146,3 +146,46 @@ def test_a_package_another_version_depends_on_cannot_be_deleted(as_admin, packag
     assert response.status_code == 409
     assert response.json()["code"] == "PACKAGE_IN_USE"
     assert response.json()["details"]["dependents"] == ["app@1.0.0"]
+
+
+def depend(dependent_version, package, range_="^1.0.0"):
+    from packages_app.models import Dependency, LockEntry
+
+    Dependency.objects.create(version=dependent_version, package=package, reference=package.name, range=range_)
+    LockEntry.objects.create(
+        root=dependent_version, package=package, resolved=package.versions.get(), range=range_, depth=1
+    )
+
+
+def test_a_project_whose_packages_depend_on_each_other_can_be_deleted(as_admin, package, project):
+    from tests.factories import PackageFactory
+
+    make_version(package, "1.0.0")
+    depend(make_version(PackageFactory(project=project, name="app"), "1.0.0"), package)
+    assert as_admin.delete(f"{ORGS}/acme/projects/finance").status_code == 204
+    assert not Project.objects.filter(name="finance").exists()
+
+
+def test_a_project_a_package_elsewhere_depends_on_cannot_be_deleted(client_for, grant, organization, package):
+    from tests.factories import PackageFactory, UserFactory
+
+    make_version(package, "1.0.0")
+    other = ProjectFactory(organization=organization, name="other")
+    depend(make_version(PackageFactory(project=other, name="app"), "1.0.0"), package)
+    boss = UserFactory(username="boss")
+    grant(organization, "admin", user=boss)
+    response = client_for(boss).delete(f"{ORGS}/acme/projects/finance")
+    assert response.status_code == 409
+    assert response.json()["details"]["dependents"] == ["app@1.0.0"]
+    assert Project.objects.filter(name="finance").exists()
+
+
+def test_an_organization_with_internal_dependencies_can_be_deleted(client_for, grant, organization, package):
+    from tests.factories import PackageFactory, UserFactory
+
+    make_version(package, "1.0.0")
+    other = ProjectFactory(organization=organization, name="other")
+    depend(make_version(PackageFactory(project=other, name="app"), "1.0.0"), package)
+    boss = UserFactory(username="boss")
+    grant(organization, "admin", user=boss)
+    assert client_for(boss).delete(f"{ORGS}/acme").status_code == 204
