@@ -41,6 +41,14 @@ class V1View(GenericAPIView):
 
     pagination_class = V1Pagination
     filter_backends: list = []
+    # What POST/PUT take, so the browsable API's form shows the input fields, not the response's.
+    input_serializer_class = None
+
+    def get_serializer_class(self):
+        method = getattr(self.request, "method", "GET")
+        if method in ("POST", "PUT") and self.input_serializer_class is not None:
+            return self.input_serializer_class
+        return self.serializer_class
 
     def get_project(self):
         if not hasattr(self, "_project"):
@@ -87,6 +95,7 @@ class ComponentListView(V1View):
     filter_backends = [DjangoFilterBackend]
     filterset_class = ComponentFilter
     serializer_class = s.ComponentSerializer
+    input_serializer_class = s.ComponentCreateSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no path arguments
@@ -120,6 +129,7 @@ class ComponentListView(V1View):
 
 class ComponentDetailView(V1View):
     serializer_class = s.ComponentSerializer
+    input_serializer_class = s.ComponentUpdateSerializer
 
     @extend_schema(operation_id="v1_components_retrieve", responses={200: s.ComponentSerializer, 404: ERROR})
     def get(self, request, **kwargs):
@@ -224,6 +234,7 @@ class ComponentVersionsView(V1View):
 
 class DependencyListView(V1View):
     serializer_class = s.DependencySerializer
+    input_serializer_class = s.DependencyCreateSerializer
 
     @extend_schema(operation_id="v1_dependencies_list", responses=s.DependencySerializer(many=True))
     def get(self, request, **kwargs):
@@ -267,6 +278,7 @@ class DependencyDetailView(V1View):
 
 class PackageListView(V1View):
     serializer_class = s.PackageSerializer
+    input_serializer_class = s.PackageCreateSerializer
 
     @extend_schema(operation_id="v1_packages_list", responses=s.PackageSerializer(many=True))
     def get(self, request, **kwargs):
