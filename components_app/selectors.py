@@ -5,7 +5,7 @@ import uuid
 from django.db.models import Prefetch, QuerySet
 
 from components_app.models import Component, ComponentVersion, PackageComponent
-from packages_app.models import Dependency, LockEntry, Version
+from packages_app.models import Dependency, LockEntry, PackageKind, Version
 from registry.errors import RegistryError, not_found
 from registry.models import Organization, Project, ProjectDependency
 
@@ -68,7 +68,9 @@ def dependency_target(*, user, project: Project, project_id) -> Project:
 def package_versions_of(*, project: Project) -> QuerySet[Version]:
     """The versions of the project's component package, newest first, with everything a package body shows."""
     return (
-        Version.objects.filter(package__project=project, package__name__iexact=project.name)
+        Version.objects.filter(
+            package__project=project, package__name__iexact=project.name, package__kind=PackageKind.COMPONENTS
+        )
         .select_related("package__project", "author")
         .prefetch_related(
             # components and compiled output of each version, in name order

@@ -329,7 +329,11 @@ def add_project_dependency(*, project: Project, depends_on: Project, version: st
             details={"path": [project.name, project.name]},
         )
     package = component_package_of(depends_on)
-    if package is None or not package.versions.filter(version=version).exists():
+    if (
+        package is None
+        or package.kind != PackageKind.COMPONENTS
+        or not package.versions.filter(version=version).exists()
+    ):
         raise RegistryError(
             "VERSION_NOT_FOUND",
             f"Project {depends_on.name} has no published package version {version}",

@@ -87,3 +87,16 @@ def test_a_malformed_dependency_body_is_400_validation_failed(api, base):
     response = api.post(f"{base}/dependencies", {"version": "1.0.0"}, format="json")
     assert response.status_code == 400
     assert error_of(response)[0] == "VALIDATION_FAILED"
+
+
+def test_a_data_model_package_named_after_the_project_is_not_a_component_package(
+    api, base, organization, modeler, grant
+):
+    from tests.factories import PackageFactory, make_version
+
+    reports = ProjectFactory(organization=organization, name="reports")
+    grant(reports, Role.VIEWER, user=modeler)
+    make_version(PackageFactory(project=reports, name="reports"), "1.0.0")
+    response = api.post(f"{base}/dependencies", {"projectId": "reports", "version": "1.0.0"}, format="json")
+    assert response.status_code == 400
+    assert error_of(response) == ("VERSION_NOT_FOUND", {"projectId": "reports", "version": "1.0.0"})
