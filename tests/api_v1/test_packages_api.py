@@ -1,6 +1,8 @@
+import io
 import json
 import os
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -272,3 +274,13 @@ def test_publishing_500_components_answers_in_under_two_seconds_on_postgresql(ap
     elapsed = time.perf_counter() - started
     assert response.status_code == 201
     assert elapsed < 2.0, f"publishing 500 components took {elapsed:.2f} s"
+
+
+def test_a_published_component_package_is_downloadable_through_v0_like_any_upload(api, base, make_component, publish):
+    make_component("Card", content="card()")
+    version = publish("1.0.0").version
+    response = api.get("/api/v0/organizations/acme/projects/finance/packages/finance/versions/1.0.0/download")
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    assert zipfile.ZipFile(io.BytesIO(data)).read("components/Card.js") == b"card()"
+    assert response["ETag"].strip('"') == version.artifact.sha256
