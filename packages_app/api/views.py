@@ -26,13 +26,14 @@ from packages_app.api.serializers import (
     VersionSerializer,
     VersionUpdateSerializer,
 )
-from packages_app.models import Package, Version, artifact_storage
+from packages_app.models import Package, Version
+from packages_app.replication import open_healthy_copy
 from packages_app.uploads import DigestingUploadHandler
 from registry.access import ADMIN, WRITE
 from registry.api.envelopes import error_body
 from registry.api.v0.common import COMMON_ERRORS, LIST_HEADERS, WRITE_ERRORS, V0View, error, path_parameters
 from registry.api.v0.views import permission_views
-from registry.errors import RegistryError, not_found, validation_failed
+from registry.errors import not_found, validation_failed
 
 PACKAGES = ["v0 packages"]
 VERSIONS = ["v0 versions"]
@@ -292,7 +293,7 @@ class AnyContentNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
@@ -368,7 +369,7 @@ class VersionDownloadView(PackageLookupMixin, V0View):
             (206, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="A byte range"),
             304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
             416: error("RANGE_NOT_SATISFIABLE"),
-            503: error("ARTIFACT_UNAVAILABLE: the stored file is missing; re-uploading identical bytes restores it"),
+            503: error("STORAGE_UNAVAILABLE: no storage location can serve a good copy right now"),
             **COMMON_ERRORS,
         },
     )
@@ -402,15 +403,8 @@ class VersionDownloadView(PackageLookupMixin, V0View):
             body = error_body(request.path, "RANGE_NOT_SATISFIABLE", f"The file has {artifact.size} bytes.")
             return Response(body, status=416, headers={"Content-Range": f"bytes */{artifact.size}"})
 
-        try:
-            # The configured storage, not the FileField's: that one was fixed when the model class loaded.
-            stream = artifact_storage().open(artifact.file.name, "rb")
-        except FileNotFoundError as exc:
-            raise RegistryError(
-                "ARTIFACT_UNAVAILABLE",
-                "The stored file for this version is missing; re-uploading the identical file restores it.",
-                status=503,
-            ) from exc
+        # A good copy from the primary or a replica; 503 STORAGE_UNAVAILABLE when no location can serve it.
+        __, stream = open_healthy_copy(artifact)
         extension = "zip" if artifact.media_type == "application/zip" else "tar.gz"
         filename = f"{found.name}-{version.version}.{extension}"
         if byte_range:
