@@ -215,7 +215,6 @@ class PublishResult:
     package_created: bool = False
     version_created: bool = False
     updated: bool = False
-    notes: list[str] = field(default_factory=list)
 
     @property
     def created(self) -> bool:
