@@ -3,9 +3,11 @@
 Django's multipart parser hands each chunk to :class:`DigestingUploadHandler`, which writes it to a
 temporary file and feeds both hashers in the same pass, so the archive is never held whole in memory and
 never read twice to be hashed. Past ``settings.REGISTRY_MAX_UPLOAD_BYTES`` the partial temporary file is
-closed (which removes it) and the request fails with ``413 PAYLOAD_TOO_LARGE``.
+closed (which removes it) and the request fails with ``413 PAYLOAD_TOO_LARGE``; a full disk likewise
+removes it and fails with ``507 INSUFFICIENT_STORAGE``.
 """
 
+import errno
 import hashlib
 
 from django.conf import settings
@@ -25,6 +27,17 @@ def payload_too_large(limit: int) -> RegistryError:
         f"The package file is larger than the {limit} byte limit.",
         status=413,
         details={"maxBytes": limit},
+    )
+
+
+DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+def insufficient_storage() -> RegistryError:
+    return RegistryError(
+        "INSUFFICIENT_STORAGE",
+        "The server has no room to receive the package file right now; try again later.",
+        status=507,
     )
 
 
@@ -60,7 +73,13 @@ class DigestingUploadHandler(TemporaryFileUploadHandler):
             raise payload_too_large(self.max_bytes)
         self._sha256.update(raw_data)
         self._md5.update(raw_data)
-        self.file.write(raw_data)
+        try:
+            self.file.write(raw_data)
+        except OSError as exc:
+            if exc.errno not in DISK_FULL_ERRNOS:
+                raise
+            self.discard()  # a partial file would only make the full disk fuller
+            raise insufficient_storage() from exc
         return None
 
     def file_complete(self, file_size: int) -> TemporaryUploadedFile:

@@ -1,8 +1,10 @@
 """One DRF exception handler for both surfaces: every error leaves in its surface's envelope."""
 
+import errno
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -46,6 +48,15 @@ def _flatten_validation(detail, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+def _unavailable_dependency(exc) -> tuple[str, str, int] | None:
+    """A full disk or an unreachable database is the environment failing, not a bug: say so and when to retry."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "INSUFFICIENT_STORAGE", "The server has no room to store this right now; try again later.", 507
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return "DATABASE_UNAVAILABLE", "The database is unavailable right now; try again later.", 503
+    return None
+
+
 def registry_exception_handler(exc, context):
     request = context.get("request")
     path = request.path if request is not None else ""
@@ -85,6 +96,12 @@ def registry_exception_handler(exc, context):
         else:
             status_code = exc.status_code
         return Response(error_body(path, code, message, details), status=status_code, headers=headers)
+
+    unavailable = _unavailable_dependency(exc)
+    if unavailable is not None:
+        code, message, status_code = unavailable
+        logger.error("%s on %s: %s", code, path, exc, exc_info=exc)
+        return Response(error_body(path, code, message), status=status_code, headers={"Retry-After": "30"})
 
     logger.exception("Unhandled error on %s", path, exc_info=exc)
     return Response(
