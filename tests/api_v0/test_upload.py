@@ -148,9 +148,7 @@ def test_a_wrong_md5_is_400_checksum_mismatch_and_stores_nothing(as_modeler, pro
     assert body["details"]["computed"] == hashlib.md5(data).hexdigest()
     assert not Package.objects.exists()
     assert not Artifact.objects.exists()
-    assert not list(artifact_storage_in_tmp.rglob("*")) or not any(
-        p.is_file() for p in artifact_storage_in_tmp.rglob("*")
-    )
+    assert not any(p.is_file() for p in artifact_storage_in_tmp.rglob("*"))
 
 
 def test_the_md5_may_be_sent_in_upper_case(as_modeler, project):
@@ -334,10 +332,19 @@ def test_a_package_modeler_may_publish_to_that_package_only(client_for, grant, p
     assert upload(client, package="other", version="1.0.0").status_code == 403
 
 
-def test_publishing_enqueues_indexing_after_commit(as_modeler, project, django_capture_on_commit_callbacks):
+def test_publishing_enqueues_indexing_of_the_new_version_after_commit(
+    as_modeler, project, django_capture_on_commit_callbacks, monkeypatch
+):
+    from packages_app import tasks
+
+    enqueued = []
+    monkeypatch.setattr(tasks.index_version_task, "delay", lambda version_id: enqueued.append(version_id))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         upload(as_modeler, version="1.0.0")
-    assert len(callbacks) == 1
+    assert enqueued == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert enqueued == [Version.objects.get().pk]
 
 
 def test_an_identical_retry_enqueues_nothing(as_modeler, project, django_capture_on_commit_callbacks):
