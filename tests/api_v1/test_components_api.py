@@ -285,3 +285,22 @@ def test_editing_a_deleted_component_is_409_invalid_status_with_a_hint(api, base
         "INVALID_STATUS",
         {"currentStatus": "deleted", "hint": "Restore it with POST .../status first."},
     )
+
+
+@pytest.mark.parametrize("count", [1, 100])
+def test_the_versions_list_uses_a_constant_number_of_queries(
+    api, base, make_component, publish, count, django_assert_max_num_queries
+):
+    from components_app.models import ComponentVersion
+
+    component = make_component()
+    package_version = publish("1.0.0").version
+    ComponentVersion.objects.bulk_create(
+        ComponentVersion(
+            component=component, version=n, name=component.name, type="view", package_version=package_version
+        )
+        for n in range(2, count + 1)
+    )
+    with django_assert_max_num_queries(6):
+        response = api.get(f"{base}/components/{component.pk}/versions?limit=100")
+    assert len(response.json()["data"]) == count

@@ -100,3 +100,18 @@ def test_a_data_model_package_named_after_the_project_is_not_a_component_package
     response = api.post(f"{base}/dependencies", {"projectId": "reports", "version": "1.0.0"}, format="json")
     assert response.status_code == 400
     assert error_of(response) == ("VERSION_NOT_FOUND", {"projectId": "reports", "version": "1.0.0"})
+
+
+@pytest.mark.parametrize("count", [1, 100])
+def test_the_dependency_list_uses_a_constant_number_of_queries(
+    api, base, project, organization, count, django_assert_max_num_queries
+):
+    from registry.models import Project, ProjectDependency
+
+    targets = Project.objects.bulk_create(Project(organization=organization, name=f"dep{i}") for i in range(count))
+    ProjectDependency.objects.bulk_create(
+        ProjectDependency(project=project, depends_on=target, version="1.0.0") for target in targets
+    )
+    with django_assert_max_num_queries(6):
+        response = api.get(f"{base}/dependencies?limit=100")
+    assert len(response.json()["data"]) == count
