@@ -148,8 +148,9 @@ def main(count: int = 200) -> None:
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as media:
         storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": media}}
+        # DEBUG off, as in production: no per-query logging inside the timed loop.
         with override_settings(
-            STORAGES={"default": storage, "artifacts": storage}, REGISTRY_STORAGE_LOCATIONS=["artifacts"]
+            STORAGES={"default": storage, "artifacts": storage}, REGISTRY_STORAGE_LOCATIONS=["artifacts"], DEBUG=False
         ):
             organization = Organization.objects.create(name="bench")
             project = Project.objects.create(organization=organization, name="indexing")
