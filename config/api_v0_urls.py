@@ -6,6 +6,7 @@
 from django.urls import path, register_converter
 
 from packages_app.api import views as packages
+from packages_app.api.v0 import dependency_views as dependencies
 from packages_app.api.v0 import index_views as index
 from registry.api.v0 import views as registry
 
@@ -77,6 +78,18 @@ def project_routes(word: str, suffix: str) -> list:
         path(f"{version}/download", packages.VersionDownloadView.as_view(), name=f"v0-version-download{suffix}"),
         path(f"{version}/contents", index.VersionContentsView.as_view(), name=f"v0-version-contents{suffix}"),
         path(f"{version}/reindex", index.VersionReindexView.as_view(), name=f"v0-version-reindex{suffix}"),
+        path(
+            f"{version}/dependencies",
+            dependencies.VersionDependenciesView.as_view(),
+            name=f"v0-version-dependencies{suffix}",
+        ),
+        path(f"{version}/graph", dependencies.VersionGraphView.as_view(), name=f"v0-version-graph{suffix}"),
+        path(
+            f"{version}/dependents", dependencies.VersionDependentsView.as_view(), name=f"v0-version-dependents{suffix}"
+        ),
+        path(
+            f"{package}/dependents", dependencies.PackageDependentsView.as_view(), name=f"v0-package-dependents{suffix}"
+        ),
     ]
 
 

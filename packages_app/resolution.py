@@ -168,6 +168,25 @@ def parse_requirements(*, project: Project, declared: Mapping[str, str], user) -
     return requirements
 
 
+def requirements_for_publish(
+    *, project: Project, package_name: str, version: str, declared: object, user
+) -> list[Requirement]:
+    """The requirements a ``publisher.json`` declares for ``package_name@version``, checked before storing.
+
+    ``declared`` is the manifest's ``dependencies`` (absent: none). Naming the package being published
+    is a 409 CIRCULAR_DEPENDENCY even when that package does not exist yet.
+    """
+    if declared is None:
+        return []
+    if isinstance(declared, Mapping):
+        own = (project.organization.name.lower(), project.name.lower(), package_name.lower())
+        for reference in declared:
+            if tuple(part.lower() for part in _split_reference(project=project, reference=reference)) == own:
+                label = f"{package_name}@{version}"
+                raise _cycle_error([label, label])
+    return parse_requirements(project=project, declared=declared, user=user)  # type: ignore[arg-type]
+
+
 # --- the in-memory registry resolvelib works on --------------------------------------------------
 
 
@@ -407,8 +426,10 @@ def _choose_greedily(registry: _Registry) -> dict[int, _Candidate] | None:
 
 
 class _Provider(resolvelib.AbstractProvider):
-    def __init__(self, registry: _Registry):
+    def __init__(self, registry: _Registry, constraints: Mapping[int, frozenset[int]] | None = None):
         self.registry = registry
+        # Candidates allowed per package without requiring the package (how pip applies constraints).
+        self.constraints = constraints or {}
 
     def identify(self, requirement_or_candidate):
         return requirement_or_candidate.package_id
@@ -428,10 +449,13 @@ class _Provider(resolvelib.AbstractProvider):
     def find_matches(self, identifier, requirements, incompatibilities):
         needs = list(requirements[identifier])
         bad = {candidate.id for candidate in incompatibilities[identifier]}
+        constraint = self.constraints.get(identifier)
         return [
             candidate
             for candidate in self.registry.candidates[identifier]
-            if candidate.id not in bad and all(candidate.id in need.allowed for need in needs)
+            if candidate.id not in bad
+            and all(candidate.id in need.allowed for need in needs)
+            and (constraint is None or candidate.id in constraint)
         ]
 
     def is_satisfied_by(self, requirement, candidate):
@@ -482,10 +506,8 @@ def resolve(*, root_label: str, requirements: Sequence[Requirement], root_packag
 
 
 def _resolve_with_backtracking(registry: _Registry) -> dict[int, _Candidate]:
-    provider = _Provider(registry)
-    resolver = resolvelib.Resolver(provider, resolvelib.BaseReporter())
     try:
-        result = resolver.resolve(registry.needs(registry.root), max_rounds=max(100, 20 * len(registry.candidates)))
+        return _raise_highest(registry, _search(registry, {}))
     except resolvelib.ResolutionImpossible as impossible:
         raise _conflict_error(registry, impossible.causes) from None
     except resolvelib.ResolutionTooDeep:
@@ -495,7 +517,66 @@ def _resolve_with_backtracking(registry: _Registry) -> dict[int, _Candidate]:
             status=409,
             details={"conflicts": []},
         ) from None
-    return dict(result.mapping)
+
+
+def _search(registry: _Registry, constraints: Mapping[int, frozenset[int]]) -> dict[int, _Candidate]:
+    """resolvelib's search; the pins reachable from the root, in pin order.
+
+    Runs resolvelib's Resolution directly rather than Resolver.resolve: the latter's result builder
+    recurses without end on a cycle of pins that lost its route to the root, and only the reachable pins
+    matter here anyway.
+    """
+    search = resolvelib.resolvers.Resolution(_Provider(registry, constraints), resolvelib.BaseReporter())
+    state = search.resolve(registry.needs(registry.root), max_rounds=max(100, 20 * len(registry.candidates)))
+    pins = state.mapping
+    reachable: dict[int, _Candidate] = {}
+    queue = deque([registry.root])
+    while queue:
+        for package_id, _ in queue.popleft().declared:
+            if package_id not in reachable and package_id in pins:
+                reachable[package_id] = pins[package_id]
+                queue.append(pins[package_id])
+    return reachable
+
+
+def _raise_highest(registry: _Registry, chosen: dict[int, _Candidate]) -> dict[int, _Candidate]:
+    """Raise each package, in decision order, to its highest version that still has a solution.
+
+    resolvelib (like pip) may settle for less: when pinning a later package adds a requirement that an
+    earlier pin misses, it re-pins the earlier package lower rather than trying an older later package.
+    So, with every earlier package held where it is (a constraint, not a requirement), each package
+    tries the higher versions that its fixed requirements admit, highest first, and keeps the first that
+    resolves. Only runs after a backtracking search, and only on packages that are not already at the
+    highest version their fixed requirements allow.
+    """
+    rank = registry.rank
+    for package_id in sorted(rank, key=rank.__getitem__):
+        current = chosen.get(package_id)
+        if current is None or current.id == ROOT_ID:
+            continue
+        earlier = {pid for pid in chosen if rank.get(pid, -1) < rank[package_id]}
+        fixed_needs = [
+            need
+            for parent in [registry.root, *(chosen[pid] for pid in earlier)]
+            for need in registry.needs(parent)
+            if need.package_id == package_id
+        ]
+        higher = [
+            candidate
+            for candidate in registry.candidates[package_id]
+            if candidate.numbers > current.numbers and all(candidate.id in need.allowed for need in fixed_needs)
+        ]
+        for candidate in higher:
+            constraints = {pid: frozenset([chosen[pid].id]) for pid in earlier}
+            constraints[package_id] = frozenset([candidate.id])
+            try:
+                trial = _search(registry, constraints)
+            except (resolvelib.ResolutionImpossible, resolvelib.ResolutionTooDeep):
+                continue
+            if trial.get(package_id) is candidate and all(trial.get(pid) is chosen[pid] for pid in earlier):
+                chosen = trial
+                break
+    return chosen
 
 
 def _numbers(version: str) -> tuple[int, int, int]:

@@ -26,6 +26,7 @@ from packages_app.models import (
     artifact_key,
     artifact_storage,
 )
+from packages_app.resolution import record_dependencies, requirements_for_publish, resolve
 from registry.errors import RegistryError, validation_failed
 from registry.models import Project
 from registry.naming import parse_version, validate_name
@@ -309,12 +310,16 @@ def publish_package(
 
     artifact = None
     manifest: dict = {}
+    requirements: list = []
     if upload is not None:
         from packages_app.archives import read_manifest
 
         verify_md5(digests=upload.digests, md5_hash=md5_hash)
         manifest = read_manifest(upload.stream)
-        # Dependency resolution (issue 4) inserts here: requirements = parse_requirements(...)
+        # Dependencies are checked (references, ranges, readability) before anything is stored.
+        requirements = requirements_for_publish(
+            project=project, package_name=name, version=version, declared=manifest.get("dependencies"), user=author
+        )
         media_type = _media_type(upload.stream)
         artifact = store_artifact(stream=upload.stream, digests=upload.digests, media_type=media_type)
 
@@ -334,9 +339,12 @@ def publish_package(
                 manifest=manifest,
                 archive_status=archive_status,
             )
-            # Dependency resolution (issue 4) inserts here, when result.version_created:
-            #     resolution = resolve(...); record_dependencies(version=result.version, ...)
             if result.version_created:
+                # Resolved with the package row locked, so the lock reflects one state of the registry.
+                resolution = resolve(
+                    root_label=result.version.label, requirements=requirements, root_package_id=package.pk
+                )
+                record_dependencies(version=result.version, requirements=requirements, resolution=resolution)
                 from packages_app.tasks import schedule_indexing
 
                 package.save(update_fields=["updated_at"])  # auto_now: adding a version modifies the package
