@@ -11,6 +11,7 @@ from django.db import transaction
 from components_app.demo import load_component_demo
 from packages_app.demo import build_malloy_archive
 from packages_app.models import Package, Version
+from packages_app.resolution import record_dependencies, requirements_for_publish, resolve
 from packages_app.services import create_version, default_resource_identifier, digest_stream, store_artifact
 from registry.models import Grant, Organization, Project, Role
 
@@ -28,6 +29,22 @@ ORGANIZATIONS = {
     },
 }
 VERSIONS = ["1.0.0", "1.1.0", "2.0.0"]
+# publisher.json dependencies per (project, package) and version, resolved and locked at publish time.
+# Packages above are created in this order, so every dependency exists before its dependents.
+DEPENDENCIES = {
+    ("finance", "revenue"): {
+        "1.0.0": {"ledger": "^1.0.0"},
+        "1.1.0": {"ledger": "~1.1.0"},
+        "2.0.0": {"ledger": "^2.0.0"},
+    },
+    ("finance", "forecast"): {
+        "1.0.0": {"revenue": "^1.0.0", "ledger": "^1.0.0"},
+        "1.1.0": {"revenue": "^1.0.0", "ledger": ">=1.0.0 <2.0.0"},
+        "2.0.0": {"revenue": "^2.0.0", "ledger": "*"},
+    },
+    ("marketing", "campaigns"): {"1.1.0": {"finance/revenue": "^1.1.0"}, "2.0.0": {"finance/forecast": "^2.0.0"}},
+    ("ops", "shipping"): {"2.0.0": {"inventory": "^2.0.0"}},
+}
 
 
 class Command(BaseCommand):
@@ -83,12 +100,18 @@ class Command(BaseCommand):
         for version in VERSIONS:
             if version in existing:
                 continue
-            data = build_malloy_archive(name, version)
+            declared = DEPENDENCIES.get((project.name, name), {}).get(version)
+            requirements = requirements_for_publish(
+                project=project, package_name=name, version=version, declared=declared, user=author
+            )
+            data = build_malloy_archive(name, version, dependencies=declared)
             stream = io.BytesIO(data)
             artifact = store_artifact(stream=stream, digests=digest_stream(stream), media_type="application/zip")
-            create_version(
+            created = create_version(
                 package=package, version=version, artifact=artifact, author=author, description=f"{name} {version}"
             )
+            resolution = resolve(root_label=created.label, requirements=requirements, root_package_id=package.pk)
+            record_dependencies(version=created, requirements=requirements, resolution=resolution)
 
     @staticmethod
     def _summary() -> str:
