@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 from django.db.models import Count
-from django.urls import path, reverse
 from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from packages_app import admin_views

@@ -133,10 +133,13 @@ def _check_graph(*, latest: Version, lock: list[LockEntry], outcome) -> tuple:
 
     if isinstance(outcome, RegistryError):
         # Nothing resolves: draw the stored lock for context and the failure over it in red.
-        for entry in lock:
-            nodes[entry.resolved.label] = version_node(entry.resolved, key=entry.resolved.label)
-            source = entry.parent.label if entry.parent_id else root_key
-            edges.append(Edge(source=source, target=entry.resolved.label, label=entry.range))
+        stored = locked_closure_graph(latest)
+        labels = {version_id: version.label for version_id, version in stored.versions.items()}
+        for version in stored.versions.values():
+            if version.label != root_key:
+                nodes[version.label] = version_node(version, key=version.label)
+        for source, target, range_ in stored.edges:
+            edges.append(Edge(source=labels[source], target=labels[target], label=range_))
         cycle = outcome.details.get("cycle") or []
         for label in cycle:
             if label not in nodes:
@@ -173,8 +176,9 @@ def _check_graph(*, latest: Version, lock: list[LockEntry], outcome) -> tuple:
         nodes[version.label] = version_node(version, key=version.label, classes=(state,), note=note)
         if state != "same":
             changes.append({"package": node.package_name, "before": before, "after": version, "state": state})
+    fresh_packages = {node.package_id for node in outcome.nodes}
     for package_id, before in locked.items():
-        if not any(node.package_id == package_id for node in outcome.nodes):
+        if package_id not in fresh_packages:
             nodes[before.label] = version_node(before, key=before.label, classes=("removed",), note="no longer needed")
             changes.append({"package": before.package.name, "before": before, "after": None, "state": "removed"})
     for source, target, range_ in outcome.edges:

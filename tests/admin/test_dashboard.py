@@ -83,3 +83,29 @@ def test_non_staff_users_cannot_open_a_graph_page(client, publish):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:packages_app_version_graph",
+        "admin:packages_app_version_dependents",
+        "admin:packages_app_version_download",
+    ],
+)
+def test_staff_without_the_view_permission_are_refused_the_console_pages(client, publish, url_name):
+    version = publish("ledger", "1.0.0")
+    client.force_login(UserFactory(username="intern", is_staff=True))  # staff, but granted no model permissions
+
+    response = client.get(reverse(url_name, args=[version.pk]))
+
+    assert response.status_code == 403
+
+
+def test_staff_without_the_view_permission_are_refused_the_check_page(client, publish):
+    version = publish("ledger", "1.0.0")
+    client.force_login(UserFactory(username="intern", is_staff=True))
+
+    response = client.get(reverse("admin:packages_app_package_check", args=[version.package_id]))
+
+    assert response.status_code == 403

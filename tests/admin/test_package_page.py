@@ -72,3 +72,15 @@ def test_package_page_query_count_does_not_grow_with_its_versions(staff_client, 
         response = package_page(staff_client, version.package)
 
     assert len(response.context["version_history"]) == 30
+
+
+def test_downloading_a_version_whose_blob_is_missing_is_a_404_not_a_crash(
+    staff_client, publish, artifact_storage_in_tmp
+):
+    version = publish("ledger", "1.0.0")
+    for blob in artifact_storage_in_tmp.rglob(version.artifact.sha256):
+        blob.unlink()
+
+    response = staff_client.get(reverse("admin:packages_app_version_download", args=[version.pk]))
+
+    assert response.status_code == 404

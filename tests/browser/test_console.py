@@ -182,3 +182,17 @@ def test_a_non_staff_user_is_sent_to_the_login_page(page, live_server, transacti
     expect(page.locator(".errornote")).to_be_visible()
     assert "/admin/login/" in page.url
     assert page.locator("#registry-stats").count() == 0
+
+
+def test_check_view_draws_a_conflict_in_red(diamond, logged_in, live_server, screenshot):
+    Version.objects.filter(package__name="core").update(archive_status="archive")  # no core for ui or data any more
+    page = logged_in
+
+    page.goto(f"{live_server.url}/admin/packages_app/package/{diamond['app'].package_id}/change/")
+    page.click("#check-link")
+
+    expect(page.locator("#check-error")).to_contain_text("INVALID_PACKAGE_DEPENDENCY")
+    problem = page.locator('svg.dependency-graph g.node.problem[data-key="conflict:core"] rect')
+    assert problem.evaluate("el => getComputedStyle(el).stroke") == "rgb(198, 40, 40)"
+    assert page.locator("svg.dependency-graph g.edge.problem").count() >= 1
+    screenshot("conflict")
