@@ -22,20 +22,28 @@ RECENT_PUBLISHES = 10
 ATTENTION_LIMIT = 50
 
 
-def stuck_cutoff():
-    """Versions claimed for indexing before this, or still waiting for a worker, need a look."""
-    seconds = getattr(settings, "REGISTRY_INDEX_STUCK_SECONDS", 15 * 60)
-    return timezone.now() - timedelta(seconds=seconds)
+def stuck_cutoffs():
+    """(claimed before, waiting since before): past either, the sweeper should already have acted.
+
+    A claim older than the task's hard time limit is dead; a version still ``unknown`` after the
+    sweeper's grace period plus two sweeps was missed by it (no beat running, or a broker down).
+    """
+    now = timezone.now()
+    claim_limit = getattr(settings, "CELERY_TASK_TIME_LIMIT", 360)
+    waiting_limit = getattr(settings, "INDEX_SWEEP_UNKNOWN_AFTER_SECONDS", 60) + 2 * getattr(
+        settings, "INDEX_SWEEP_INTERVAL_SECONDS", 60
+    )
+    return now - timedelta(seconds=claim_limit), now - timedelta(seconds=waiting_limit)
 
 
 def versions_needing_attention():
-    """Failed indexing, or indexing that never started or never finished within the stuck window."""
-    cutoff = stuck_cutoff()
+    """Failed indexing, or indexing that never started or never finished in time."""
+    claimed_before, waiting_before = stuck_cutoffs()
     return (
         Version.objects.filter(
             Q(index_status=IndexStatus.FAILED)
-            | Q(index_status=IndexStatus.INDEXING, index_started_at__lt=cutoff)
-            | Q(index_status=IndexStatus.UNKNOWN, created_at__lt=cutoff)
+            | Q(index_status=IndexStatus.INDEXING, index_started_at__lt=claimed_before)
+            | Q(index_status=IndexStatus.UNKNOWN, updated_at__lt=waiting_before)
         )
         .select_related("package__project__organization")
         .order_by("-updated_at")
@@ -53,7 +61,6 @@ def dashboard_summary() -> dict:
             )[:RECENT_PUBLISHES]
         ),
         "attention": list(versions_needing_attention()[:ATTENTION_LIMIT]),
-        "stuck_cutoff": stuck_cutoff(),
     }
 
 

@@ -109,3 +109,16 @@ def test_staff_without_the_view_permission_are_refused_the_check_page(client, pu
     response = client.get(reverse("admin:packages_app_package_check", args=[version.package_id]))
 
     assert response.status_code == 403
+
+
+def test_a_version_the_sweeper_never_picked_up_is_reported(staff_client, publish):
+    waiting = publish("ledger", "1.0.0")
+    fresh = publish("ledger", "1.1.0")
+    Version.objects.filter(pk=waiting.pk).update(
+        index_status=IndexStatus.UNKNOWN, updated_at=timezone.now() - timedelta(hours=1)
+    )
+    Version.objects.filter(pk=fresh.pk).update(index_status=IndexStatus.UNKNOWN, updated_at=timezone.now())
+
+    response = staff_client.get(reverse("admin:index"))
+
+    assert [v.pk for v in response.context["dashboard"]["attention"]] == [waiting.pk]
