@@ -158,7 +158,19 @@ def _zip_mode(info: zipfile.ZipInfo) -> int:
     return info.external_attr >> 16 if info.create_system == 3 else 0
 
 
+def _declared_zip_entries(fileobj: IO[bytes]) -> int | None:
+    """The entry count in the end-of-central-directory record, read before the directory itself."""
+    record = zipfile._EndRecData(fileobj)  # the stdlib's own reader; ZipFile would load every entry first
+    fileobj.seek(0)
+    return record[zipfile._ECD_ENTRIES_TOTAL] if record else None
+
+
 def _iter_zip(fileobj: IO[bytes], checker: _Checker) -> Iterator[ArchiveFile]:
+    declared = _declared_zip_entries(fileobj)
+    if declared is not None and declared > checker.limits.max_entries:
+        raise invalid_archive(
+            f"the archive has more than {checker.limits.max_entries} entries", limit=checker.limits.max_entries
+        )
     with zipfile.ZipFile(fileobj) as archive:
         infos = archive.infolist()
         # The central directory gives every header up front: refuse the archive before reading data.

@@ -129,7 +129,10 @@ def _write_entries(version_id: int, token: datetime, drafts: list[EntryDraft]) -
         # Lock our version row: a concurrent reset waits, and we see whether the claim is still ours.
         if not _owned(version_id, token).select_for_update().exists():
             return False
-        IndexEntry.objects.filter(version_id=version_id).delete()
+        # One DELETE for the whole version: every entry and all its children go together, so Django's
+        # cascade collector (which would load each generation of children) has nothing to add.
+        stale = IndexEntry.objects.filter(version_id=version_id)
+        stale._raw_delete(stale.db)
         saved: dict[int, IndexEntry] = {}
         for level in by_depth(drafts):
             rows = [

@@ -208,3 +208,16 @@ def test_limits_come_from_settings(settings):
     settings.ARCHIVE_MAX_TOTAL_SIZE = 1234
     settings.ARCHIVE_MAX_COMPRESSION_RATIO = 50
     assert ArchiveLimits.from_settings() == ArchiveLimits(max_entries=7, max_total_size=1234, max_ratio=50)
+
+
+def test_a_zip_declaring_too_many_entries_is_refused_before_its_directory_is_read(monkeypatch):
+    import zipfile
+
+    data = zip_bytes(manifest_files(**{f"d/{n}.csv": "a" for n in range(10)}))
+
+    def must_not_open(*args, **kwargs):
+        raise AssertionError("the central directory was read")
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", must_not_open)
+    error = refusal(data, max_entries=5)
+    assert error.message == "the archive has more than 5 entries"

@@ -320,3 +320,30 @@ def test_extract_works_on_any_seekable_file():
 
     drafts = extract_entries(io.BytesIO(rich_archive()))
     assert {draft.kind for draft in drafts} >= {"file", "manifest", "model", "source", "notebook", "cell", "data"}
+
+
+def test_a_task_past_its_soft_time_limit_fails_the_version_with_the_limit(publish, monkeypatch, settings):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from packages_app.indexing import service
+
+    def too_slow(fileobj):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(service, "extract_entries", too_slow)
+    version = publish()
+    assert index_version(version_id=version.id) == "failed"
+    version.refresh_from_db()
+    assert version.index_error.startswith(f"indexing took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} seconds")
+
+
+def test_reindexing_a_large_tree_replaces_every_entry(publish, django_capture_on_commit_callbacks):
+    version = publish(rich_archive())
+    index_version(version_id=version.id)
+    count = IndexEntry.objects.filter(version=version).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        request_reindex(version_id=version.id)
+    assert IndexEntry.objects.filter(version=version).count() == count
+    assert (
+        IndexEntry.objects.filter(version=version, parent__isnull=False).exclude(parent__version=version).count() == 0
+    )
