@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import SAFE_METHODS
 
 from registry.access import require
 from registry.api.pagination import V0Pagination
@@ -105,7 +106,9 @@ class V0View(GenericAPIView):
     schema = V0AutoSchema()
 
     def require(self, obj, needed: int) -> None:
-        require(self.request.user, obj, needed, read_only_token=is_read_only(self.request))
+        # A read-only token reads whatever its user may read, admin-only listings included; it only never writes.
+        writing = self.request.method not in SAFE_METHODS
+        require(self.request.user, obj, needed, read_only_token=writing and is_read_only(self.request))
 
     def get_organization(self) -> Organization:
         name = self.kwargs["org"]
