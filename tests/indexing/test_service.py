@@ -347,3 +347,22 @@ def test_reindexing_a_large_tree_replaces_every_entry(publish, django_capture_on
     assert (
         IndexEntry.objects.filter(version=version, parent__isnull=False).exclude(parent__version=version).count() == 0
     )
+
+
+def test_a_component_package_published_by_the_v1_service_is_indexed_per_component(
+    user, project, django_capture_on_commit_callbacks
+):
+    from components_app import services as components
+
+    source = "// @title Card\nexport default function Card() {\n  return view([]);\n}\n"
+    for name, kind in (("Card", "view"), ("Page", "layout")):
+        components.create_component(project=project, name=name, type=kind, content=source, author=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = components.publish_package(project=project, version="1.0.0", author=user)
+    version = result.version
+    version.refresh_from_db()
+    assert version.index_status == IndexStatus.INDEXED
+    found = {
+        row.name: (row.data["type"], row.data["version"], row.data["present"]) for row in entries(version, "component")
+    }
+    assert found == {"Card": ("view", 1, True), "Page": ("layout", 1, True)}
