@@ -245,7 +245,7 @@ class RegistryClient:
         items: list[Any] = []
         page = 1
         while True:
-            query = {**params, "page": page, "limit": limit}
+            query = {**{k: v for k, v in params.items() if v is not None}, "page": page, "limit": limit}
             response = self._checked(self._send(lambda q=query: self.http.get(path, params=q), idempotent=True))
             batch = self._json(response)
             if not isinstance(batch, list):

@@ -468,33 +468,20 @@ def unarchive(state: State, ref: PackageRef) -> None:
     _set_archive_status(state, ref, "unarchive")
 
 
-def _node_key(node: Any) -> str:
-    if isinstance(node, dict):
-        for key in ("id", "key", "label"):
-            if isinstance(node.get(key), str):
-                return node[key]
-        if node.get("package") and node.get("version"):
-            return f"{node['package']}@{node['version']}"
-    return str(node)
-
-
 def _graph_tree(graph: dict[str, Any]) -> list[str]:
     """The locked graph ``{root, nodes, edges}`` as an indented tree, each edge showing its range."""
-    edges = graph.get("edges") or []
-    nodes = [_node_key(node) for node in graph.get("nodes") or []]
     children: dict[str, list[tuple[str, str]]] = {}
-    targets = set()
-    for edge in edges:
-        source = _node_key(edge.get("source", edge.get("from")))
-        target = _node_key(edge.get("target", edge.get("to")))
-        requirement = edge.get("range") or edge.get("requirement")
-        children.setdefault(source, []).append((target, f"{target}  ({requirement})" if requirement else target))
-        targets.add(target)
-    root = graph.get("root")
-    root = _node_key(root) if root else next((node for node in nodes if node not in targets), nodes[0] if nodes else "")
+    for edge in graph.get("edges") or []:
+        target = edge["to"]
+        children.setdefault(edge["from"], []).append((target, f"{target}  ({edge['range']})"))
     for siblings in children.values():
         siblings.sort()
-    return list(render.tree_lines(root, children)) if root else ["No dependencies"]
+    return list(render.tree_lines(graph["root"], children))
+
+
+def _package_label(item: dict[str, Any], version_key: str = "version") -> str:
+    label = "/".join(str(item.get(key, "?")) for key in ("organizationName", "projectName", "packageName"))
+    return f"{label}@{item[version_key]}" if item.get(version_key) else label
 
 
 @cli.command()
@@ -503,39 +490,35 @@ def _graph_tree(graph: dict[str, Any]) -> list[str]:
 @click.option("--tree", is_flag=True, help="Show the whole locked graph as an indented tree.")
 @click.pass_obj
 def deps(state: State, ref: PackageRef, tree: bool) -> None:
-    """Show a version's dependencies (direct, or the locked graph with --tree)."""
+    """Show a version's dependencies: those it declares, or its whole locked graph with --tree."""
     with state.client() as client:
         version = _resolve_version(client, ref)
         if tree:
             graph = client.get(ref.version_path(version, "graph"))
             state.emit(graph, _graph_tree(graph))
             return
-        items = client.get(ref.version_path(version, "dependencies"))
-    items = items.get("data", items) if isinstance(items, dict) else items
-    rows = [
-        (
-            d.get("package") or d.get("name"),
-            d.get("range") or d.get("version"),
-            d.get("resolved") or d.get("resolvedVersion"),
-        )
-        for d in items
-    ]
-    state.emit(items, render.table(rows, ("PACKAGE", "RANGE", "RESOLVED")) if rows else ["No dependencies"])
+        items = client.get_all_v0(ref.version_path(version, "dependencies"))
+    rows = [(d.get("reference"), d.get("range"), _package_label(d, "resolvedVersion")) for d in items]
+    state.emit(
+        items,
+        render.table(rows, ("REFERENCE", "RANGE", "LOCKED")) if rows else [f"{ref.label(version)} has no dependencies"],
+    )
 
 
 @cli.command()
 @common_options
 @click.argument("ref", type=PackageRefType())
+@click.option("--direct", is_flag=True, help="Only those that declare the dependency themselves.")
 @click.pass_obj
-def dependents(state: State, ref: PackageRef) -> None:
-    """List the versions that depend on a version."""
+def dependents(state: State, ref: PackageRef, direct: bool) -> None:
+    """List the versions whose lock includes a version (or, without @VERSION, any version of the package)."""
+    path = ref.version_path(ref.version, "dependents") if ref.version else ref.path + "/dependents"
     with state.client() as client:
-        version = _resolve_version(client, ref)
-        items = client.get(ref.version_path(version, "dependents"))
-    items = items.get("data", items) if isinstance(items, dict) else items
-    rows = [(_node_key(d), d.get("range") if isinstance(d, dict) else None) for d in items]
+        items = client.get_all_v0(path, direct="true" if direct else None)
+    rows = [(_package_label(d), "direct" if d.get("direct") else "indirect", d.get("archiveStatus")) for d in items]
     state.emit(
-        items, render.table(rows, ("DEPENDENT", "RANGE")) if rows else [f"Nothing depends on {ref.label(version)}"]
+        items,
+        render.table(rows, ("DEPENDENT", "HOW", "ARCHIVE")) if rows else [f"Nothing depends on {ref.label()}"],
     )
 
 

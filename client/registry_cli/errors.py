@@ -105,7 +105,7 @@ def _conflict_lines(conflict: Any) -> list[str]:
         return [f"  - {conflict}"]
     lines = [f"  conflict on {conflict.get('package', '?')}:"]
     for key, value in conflict.items():
-        if key == "package":
+        if key == "package" or value is None:
             continue
         if key in ("required", "provided"):
             lines.append("    " + _requirement_line(key, value))

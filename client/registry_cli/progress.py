@@ -63,10 +63,10 @@ class PlainProgress:
         self.done += amount
         if not self.total:
             return
-        while self.next_step < PLAIN_STEPS and self.done * PLAIN_STEPS >= self.total * self.next_step:
-            percent = self.next_step * 100 // PLAIN_STEPS
-            self._line(f"{percent}% ({human_bytes(self.done)} of {human_bytes(self.total)})")
-            self.next_step += 1
+        step = min(self.done * PLAIN_STEPS // self.total, PLAIN_STEPS - 1)
+        if step >= self.next_step:  # one line for the latest quarter crossed, however big the chunk was
+            self._line(f"{step * 100 // PLAIN_STEPS}% ({human_bytes(self.done)} of {human_bytes(self.total)})")
+            self.next_step = step + 1
 
     def finish(self) -> None:
         elapsed = max(time.monotonic() - self.started, 1e-6)

@@ -2,7 +2,8 @@
 
 ``cut="request"`` resets a connection after receiving ``cut_after`` bytes of the request (an upload
 dropped mid-way); ``cut="response"`` forwards the request and resets after relaying ``cut_after`` bytes
-of the answer (a download dropped mid-way).
+of the answer (a download dropped mid-way). ``corrupt_zip=True`` alters the first zip signature in every
+answer, as a broken cache or middlebox would.
 """
 
 import contextlib
@@ -29,10 +30,12 @@ class DroppingProxy:
         drop_first: int = 1,
         cut_after: int = 1024,
         cut: str = "request",
+        corrupt_zip: bool = False,
     ):
         assert cut in ("request", "response")
         self.target = (target_host, target_port)
         self.drop_first, self.cut_after, self.cut = drop_first, cut_after, cut
+        self.corrupt_zip = corrupt_zip
         self.connections = 0
         self.dropped = 0
         self.response_bytes: list[int] = []  # bytes relayed back on each forwarded connection, in order
@@ -93,9 +96,11 @@ class DroppingProxy:
         upstream = socket.create_connection(self.target)
 
         def pipe(source: socket.socket, sink: socket.socket, limit: int | None, log: list | None) -> None:
-            relayed = 0
+            relayed, corrupt = 0, self.corrupt_zip and log is not None
             try:
                 while chunk := source.recv(65536):
+                    if corrupt and b"PK\x03\x04" in chunk:
+                        chunk, corrupt = chunk.replace(b"PK\x03\x04", b"PK\x03\x05", 1), False
                     if limit is not None and relayed + len(chunk) >= limit:
                         sink.sendall(chunk[: limit - relayed])
                         _reset(sink)

@@ -211,3 +211,12 @@ def test_a_resumed_download_starts_over_when_the_server_sends_the_whole_file_aga
         )
 
     assert (tmp_path / "out.zip").read_bytes() == new
+
+
+def test_plain_progress_prints_one_line_when_a_single_chunk_crosses_several_quarters():
+    stream = io.StringIO()
+    progress = PlainProgress(description="upload x", total=400, stream=stream)
+    progress.advance(400)
+    progress.finish()
+
+    assert [line.split(": ")[1].split(" ")[0] for line in stream.getvalue().splitlines()] == ["75%", "done,"]

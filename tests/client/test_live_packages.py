@@ -151,19 +151,38 @@ def test_download_without_a_version_fetches_the_latest(cli, package, tmp_path):
     assert (tmp_path / "ledger-1.2.0.zip").exists()
 
 
-def test_download_refuses_bytes_that_do_not_match_the_announced_digest(cli, package, artifact_storage_in_tmp, tmp_path):
-    from tests.factories import make_version
+def test_download_refuses_bytes_that_do_not_match_the_announced_digest(
+    cli, live_server, package_dir, package, tmp_path
+):
+    assert cli("publish", str(package_dir), "--to", "acme/finance/ledger").exit_code == 0
+    host, port = live_server.thread.host, live_server.thread.port
 
-    version = make_version(package, "1.0.0")
-    blob = artifact_storage_in_tmp / version.artifact.file.name
-    blob.write_bytes(bytes(version.artifact.size))  # same length, other bytes: rot the server did not notice
-
-    result = cli("download", "acme/finance/ledger@1.0.0", "-o", str(tmp_path / "got.zip"))
+    with DroppingProxy(host, port, drop_first=0, corrupt_zip=True) as proxy:  # one byte altered in transit
+        result = cli(
+            "download", "acme/finance/ledger@1.0.0", "-o", str(tmp_path / "got.zip"), env={"REGISTRY_URL": proxy.url}
+        )
 
     assert result.exit_code == 8, result.stderr
     assert result.error[0].startswith("DIGEST_MISMATCH: ")
     assert not (tmp_path / "got.zip").exists()
     assert not list(tmp_path.glob(".got.zip*"))
+
+
+def test_download_of_a_blob_the_server_finds_corrupt_exits_7_after_retrying(
+    cli, package, artifact_storage_in_tmp, tmp_path
+):
+    from tests.factories import make_version
+
+    version = make_version(package, "1.0.0")
+    blob = artifact_storage_in_tmp / version.artifact.file.name
+    blob.write_bytes(bytes(version.artifact.size))  # same length, other bytes, and no healthy replica
+
+    result = cli("download", "acme/finance/ledger@1.0.0", "-o", str(tmp_path / "got.zip"), "--retries", "1")
+
+    assert result.exit_code == 7, result.stderr
+    assert "attempt 1 failed (HTTP 503)" in result.stderr
+    assert result.error[0].startswith("STORAGE_UNAVAILABLE: ")
+    assert not (tmp_path / "got.zip").exists()
 
 
 def test_info_and_versions_show_the_package_and_its_versions(cli, package):
