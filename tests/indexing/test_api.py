@@ -225,3 +225,26 @@ def test_package_index_status_is_its_latest_version(reader, publish):
     Version.objects.filter(pk=newer.pk).update(index_status=IndexStatus.FAILED)
     body = reader.get("/api/v0/organizations/acme/projects/finance/packages/ledger").json()
     assert body["indexStatus"] == "failed"
+
+
+def test_an_upload_through_the_v0_endpoint_is_indexed_and_searchable(
+    modeler, reader, project, django_capture_on_commit_callbacks
+):
+    from tests.api_v0.conftest import upload
+
+    make_version(PackageFactory(project=project, name="core"), "1.0.0")  # the archive depends on core ^1.0.0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(modeler, data=rich_archive())
+    assert response.status_code in (200, 201), response.json()
+    version = reader.get(VERSION_URL).json()
+    assert version["indexStatus"] == "indexed"
+    sources = reader.get(f"{VERSION_URL}/contents?kind=source").json()
+    assert {row["name"] for row in sources} == {"flights", "long_flights", "ops"}
+    hits = reader.get("/api/v0/search?q=busiest").json()
+    # The name match first, then the entries whose doc text says "busiest".
+    assert (hits[0]["kind"], hits[0]["name"]) == ("query", "busiest_carriers")
+    assert {(hit["kind"], hit["name"]) for hit in hits[1:]} == {
+        ("view", "by_carrier"),
+        ("cell", "notebooks/overview.malloynb cell 3"),
+        ("run", "flights -> by_carrier"),
+    }
