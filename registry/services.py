@@ -85,6 +85,7 @@ def update_organization(*, organization: Organization, changes: Changes) -> Orga
 
 def delete_organization(*, organization: Organization) -> None:
     """Delete an organization with everything in it; PACKAGE_IN_USE if a version elsewhere depends on it."""
+    from components_app.services import purge_project_components
     from packages_app.models import Package
     from packages_app.services import release_packages_for_delete
 
@@ -94,6 +95,8 @@ def delete_organization(*, organization: Organization) -> None:
                 packages=Package.objects.filter(project__organization=organization),
                 what=f"Organization {organization.name}",
             )
+            for project in organization.projects.all():
+                purge_project_components(project=project)
             organization.delete()
     except ProtectedError as exc:
         raise RegistryError(
@@ -124,6 +127,7 @@ def update_project(*, project: Project, changes: Changes) -> Project:
 
 def delete_project(*, project: Project) -> None:
     """Delete a project with its packages; PACKAGE_IN_USE if a version elsewhere depends on one of them."""
+    from components_app.services import purge_project_components
     from packages_app.models import Package
     from packages_app.services import release_packages_for_delete
 
@@ -132,6 +136,8 @@ def delete_project(*, project: Project) -> None:
             release_packages_for_delete(
                 packages=Package.objects.filter(project=project), what=f"Project {project.name}"
             )
+            # Published component snapshots protect their package versions; they go with the project.
+            purge_project_components(project=project)
             project.delete()
     except ProtectedError as exc:
         raise RegistryError(
