@@ -3,6 +3,8 @@ import json
 import tarfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from packages_app.archives import ArchiveLimits, iter_archive, read_manifest
 from registry.errors import RegistryError
@@ -221,3 +223,28 @@ def test_a_zip_declaring_too_many_entries_is_refused_before_its_directory_is_rea
     monkeypatch.setattr(zipfile.ZipFile, "__init__", must_not_open)
     error = refusal(data, max_entries=5)
     assert error.message == "the archive has more than 5 entries"
+
+
+SAMPLE = {
+    fmt: build(manifest_files(**{"m.malloy": "source: a is t", "d.csv": "a,b\n" * 50}))
+    for fmt, build in BUILDERS.items()
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fmt=st.sampled_from(sorted(BUILDERS)),
+    flips=st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=1, max_value=255)), max_size=4),
+    cut=st.integers(min_value=0),
+)
+def test_damaged_archives_are_refused_cleanly_or_read(fmt, flips, cut):
+    data = bytearray(SAMPLE[fmt])
+    for position, mask in flips:
+        data[position % len(data)] ^= mask
+    data = bytes(data[: len(data) - cut % len(data)])
+    outcome = "read"
+    try:
+        list_archive(data)
+    except RegistryError as error:  # any other exception type fails the test
+        outcome = error.code
+    assert outcome in ("read", "INVALID_ARCHIVE")

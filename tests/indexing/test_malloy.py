@@ -1,6 +1,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from packages_app.malloy import parse_malloy, parse_notebook, tokenize
 
@@ -172,3 +174,23 @@ def test_notebook_cells_with_languages_lines_and_what_they_use():
     assert cells[2].outline.uses() == ["flights", "by_carrier"]
     assert cells[2].outline.of_kind("run")[0].doc == "Busiest carriers"
     assert cells[4].outline.uses() == ["long_flights", "by_distance"]
+
+
+MALLOY_ALPHABET = (
+    "source:view:measure:dimension:join_one:query:run:given:import export is extend {}()[],;'\"`#(doc)\n -/*>:x1"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=MALLOY_ALPHABET, max_size=300))
+def test_any_text_parses_without_raising_and_lines_stay_in_range(text):
+    outline = parse_malloy(text)
+    lines = text.count("\n") + 1
+    assert all(1 <= symbol.line <= lines for symbol in outline.symbols)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=500))
+def test_any_notebook_text_parses_without_raising(text):
+    cells = parse_notebook(text)
+    assert [cell.index for cell in cells] == list(range(1, len(cells) + 1))
