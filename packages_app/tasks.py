@@ -40,7 +40,12 @@ def sweep_index_queue_task() -> dict:
     from packages_app.indexing.sweeper import sweep_index_queue
 
     report = sweep_index_queue(enqueue=index_version_task.delay)
-    return {"enqueued": report.enqueued, "reset": report.reset, "skippedOverlap": report.skipped_overlap}
+    return {
+        "enqueued": report.enqueued,
+        "reset": report.reset,
+        "failed": report.failed,
+        "skippedOverlap": report.skipped_overlap,
+    }
 
 
 def _enqueue_indexing(version_id: int) -> None:
@@ -73,3 +78,60 @@ def sweep_orphan_blobs_task() -> dict:
     finally:
         cache.delete(ORPHAN_SWEEP_LOCK_KEY)
     return {"artifactsDeleted": len(report.artifacts_deleted), "blobsDeleted": len(report.blobs_deleted)}
+
+
+@shared_task(name="packages.replicate_artifact", bind=True, max_retries=5)
+def replicate_artifact_task(self, artifact_id: int) -> dict:
+    """Give an artifact as many verified copies as its packages ask for. Idempotent."""
+    from packages_app.models import Artifact
+    from packages_app.replication import replicate_artifact
+
+    try:
+        report = replicate_artifact(artifact_id=artifact_id)
+    except Artifact.DoesNotExist:
+        return {"skipped": "gone"}
+    except OSError as exc:  # a store that did not answer: try again later
+        raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+    return {"checked": report.checked, "repaired": len(report.repaired), "unrepairable": len(report.unrepairable)}
+
+
+@shared_task(name="packages.replicate_package")
+def replicate_package_task(package_id: int) -> int:
+    """After a package's replicationCount grows: copy each of its artifacts (one task each)."""
+    from packages_app.models import Artifact
+
+    artifact_ids = list(
+        Artifact.objects.filter(versions__package_id=package_id).distinct().values_list("pk", flat=True)
+    )
+    for artifact_id in artifact_ids:
+        replicate_artifact_task.delay(artifact_id)
+    return len(artifact_ids)
+
+
+@shared_task(name="packages.verify_replicas")
+def verify_replicas_task() -> dict:
+    """Beat: re-hash the least recently checked copies and repair bad ones. Never overlaps itself."""
+    from django.conf import settings
+
+    from packages_app.replication import verify_replicas
+
+    report = verify_replicas(batch_size=settings.REGISTRY_INTEGRITY_BATCH_SIZE)
+    if report is None:
+        return {"skippedOverlap": True}
+    return {"checked": report.checked, "repaired": len(report.repaired), "unrepairable": len(report.unrepairable)}
+
+
+def _enqueue_quietly(task, *args) -> None:
+    try:
+        task.delay(*args)
+    except Exception:
+        # Broker down: the integrity check creates missing copies on its next runs.
+        logger.warning("could not enqueue %s%s", task.name, args, exc_info=True)
+
+
+def schedule_replication(*, artifact_id: int | None = None, package_id: int | None = None) -> None:
+    """After commit, copy one new artifact, or every artifact of a package whose replicationCount grew."""
+    if artifact_id is not None:
+        transaction.on_commit(lambda: _enqueue_quietly(replicate_artifact_task, artifact_id))
+    if package_id is not None:
+        transaction.on_commit(lambda: _enqueue_quietly(replicate_package_task, package_id))

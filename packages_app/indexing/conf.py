@@ -13,6 +13,8 @@ DEFAULTS = {
     "INDEX_SWEEP_LOCK_SECONDS": 300,
     # How often celery beat runs the sweeper.
     "INDEX_SWEEP_INTERVAL_SECONDS": 60,
+    # Claims abandoned (worker died or hit the hard time limit) this many times fail the version for good.
+    "INDEX_MAX_ATTEMPTS": 5,
     # Injectable slowness (seconds) after the claim, for the worker-crash tests. Never set in production.
     "REGISTRY_INDEXING_DELAY_SECONDS": 0,
 }

@@ -46,7 +46,9 @@ def claim(*, version_id: int) -> datetime | None:
     """Take the version for indexing; the returned stamp is the claim token (None: not ours to index)."""
     now = timezone.now()
     claimable = Q(index_status__in=[IndexStatus.UNKNOWN, IndexStatus.FAILED]) | Q(
-        index_status=IndexStatus.INDEXING, index_started_at__lt=now - claim_timeout()
+        index_status=IndexStatus.INDEXING,
+        index_started_at__lt=now - claim_timeout(),
+        index_attempts__lt=int(setting("INDEX_MAX_ATTEMPTS")),
     )
     taken = Version.objects.filter(claimable, pk=version_id).update(
         index_status=IndexStatus.INDEXING,
@@ -224,11 +226,12 @@ def give_up(*, version_id: int, message: str) -> None:
 
 @transaction.atomic
 def request_reindex(*, version_id: int) -> None:
-    """Reset a version to ``unknown`` (dropping any claim in flight) and enqueue it after commit."""
+    """Reset a version to ``unknown`` (dropping any claim in flight, and its attempt count) and enqueue it
+    after commit."""
     from packages_app.tasks import schedule_indexing
 
     now = timezone.now()
     Version.objects.filter(pk=version_id).update(
-        index_status=IndexStatus.UNKNOWN, index_error="", index_started_at=None, updated_at=now
+        index_status=IndexStatus.UNKNOWN, index_error="", index_started_at=None, index_attempts=0, updated_at=now
     )
     schedule_indexing(version_id)

@@ -22,6 +22,7 @@ LOCK_KEY = "indexing:sweeper:lock"
 class SweepReport:
     enqueued: list[int] = field(default_factory=list)
     reset: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
     skipped_overlap: bool = False
 
 
@@ -49,11 +50,21 @@ def _sweep(*, enqueue, batch_size: int) -> SweepReport:
     stuck = list(
         Version.objects.filter(index_status=IndexStatus.INDEXING, index_started_at__lt=now - claim_timeout())
         .order_by("index_started_at")
-        .values_list("pk", "index_started_at")[:batch_size]
+        .values_list("pk", "index_started_at", "index_attempts")[:batch_size]
     )
-    for version_id, started_at in stuck:
+    max_attempts = int(setting("INDEX_MAX_ATTEMPTS"))
+    for version_id, started_at, attempts in stuck:
         # Compare-and-set on the claim stamp: a worker that finishes meanwhile keeps its result.
-        if Version.objects.filter(pk=version_id, index_status=IndexStatus.INDEXING, index_started_at=started_at).update(
+        claim = Version.objects.filter(pk=version_id, index_status=IndexStatus.INDEXING, index_started_at=started_at)
+        if attempts >= max_attempts:  # it keeps killing or outliving its workers: stop feeding it to them
+            if claim.update(
+                index_status=IndexStatus.FAILED,
+                index_error=f"indexing stopped {attempts} times without finishing (the worker died or ran out of "
+                "time); the archive may be too large or malformed; reindex to try again",
+                updated_at=now,
+            ):
+                report.failed.append(version_id)
+        elif claim.update(
             index_status=IndexStatus.UNKNOWN,
             index_error="the worker indexing this version stopped; it was queued again",
             updated_at=now,

@@ -107,8 +107,9 @@ def test_reindex_resets_and_indexes_again(modeler, publish, django_capture_on_co
         response = modeler.post(f"{VERSION_URL}/reindex")
     assert response.status_code == 202
     version.refresh_from_db()
-    # The archive is still bad: the reindex ran (attempt 2) and failed the same way.
-    assert (version.index_status, version.index_attempts) == (IndexStatus.FAILED, 2)
+    # The archive is still bad: the reindex ran (the first attempt since the reset) and failed the same way.
+    assert (version.index_status, version.index_attempts) == (IndexStatus.FAILED, 1)
+    assert version.index_error == "entry ../escape escapes the archive root"
 
 
 def test_reindex_needs_write_access(reader, indexed):

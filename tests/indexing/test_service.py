@@ -366,3 +366,13 @@ def test_a_component_package_published_by_the_v1_service_is_indexed_per_componen
         row.name: (row.data["type"], row.data["version"], row.data["present"]) for row in entries(version, "component")
     }
     assert found == {"Card": ("view", 1, True), "Page": ("layout", 1, True)}
+
+
+def test_a_stale_claim_past_the_attempt_cap_is_not_taken_over(publish, settings):
+    settings.INDEX_MAX_ATTEMPTS = 2
+    version = publish()
+    past = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 1)
+    Version.objects.filter(pk=version.id).update(
+        index_status=IndexStatus.INDEXING, index_started_at=past, index_attempts=2
+    )
+    assert index_version(version_id=version.id) == "skipped"

@@ -139,3 +139,27 @@ def test_a_publish_survives_a_broker_that_cannot_be_reached(publish, monkeypatch
         tasks.schedule_indexing(version.id)
     version.refresh_from_db()
     assert version.index_status == IndexStatus.UNKNOWN
+
+
+def test_a_claim_abandoned_too_many_times_fails_instead_of_looping(publish, settings):
+    settings.INDEX_MAX_ATTEMPTS = 3
+    version = publish()
+    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 5)
+    age(version, seconds=5, index_status=IndexStatus.INDEXING, index_started_at=stale, index_attempts=3)
+    sent = []
+    report = sweep_index_queue(enqueue=sent.append)
+    assert (report.failed, sent) == ([version.id], [])
+    version.refresh_from_db()
+    assert version.index_status == IndexStatus.FAILED
+    assert version.index_error.startswith("indexing stopped 3 times without finishing")
+
+
+def test_a_reindex_resets_the_attempt_count(publish, settings, django_capture_on_commit_callbacks):
+    from packages_app.indexing import request_reindex
+
+    version = publish()
+    Version.objects.filter(pk=version.pk).update(index_status=IndexStatus.FAILED, index_attempts=9)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_reindex(version_id=version.id)
+    version.refresh_from_db()
+    assert (version.index_status, version.index_attempts) == (IndexStatus.INDEXED, 1)
