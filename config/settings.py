@@ -267,6 +267,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_METADATA_CLASS": "registry.api.metadata.RegistryMetadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "registry.api.exceptions.registry_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -299,6 +300,11 @@ SPECTACULAR_SETTINGS = {
         "ComponentTypeEnum": "components_app.models.ComponentType",
         "ComponentStatusEnum": "components_app.models.ComponentStatus",
     },
+    # The errors any operation can answer (400/401/403/404/429/503, 413/507 on uploads), documented once.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "registry.api.schema_hooks.document_common_errors",
+    ],
 }
 
 # The function that compiles component source (see components_app.compiler for the contract).

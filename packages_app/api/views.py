@@ -365,8 +365,10 @@ class VersionDownloadView(PackageLookupMixin, V0View):
             OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description='"<sha256>"'),
         ],
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The archive"),
-            (206, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="A byte range"),
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="The archive (zip)"),
+            (200, "application/gzip"): OpenApiResponse(OpenApiTypes.BINARY, description="The archive (tar.gz)"),
+            (206, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="A byte range"),
+            (206, "application/gzip"): OpenApiResponse(OpenApiTypes.BINARY, description="A byte range"),
             304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
             416: error("RANGE_NOT_SATISFIABLE"),
             503: error("STORAGE_UNAVAILABLE: no storage location can serve a good copy right now"),
