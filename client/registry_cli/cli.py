@@ -290,10 +290,11 @@ def _wait_for_index(state: State, client: RegistryClient, ref: PackageRef, versi
         if status == "indexed":
             return detail
         if status == "failed":
-            reason = detail.get("indexError") or detail.get("indexErrorMessage") or "no reason given"
+            # v0 versions carry no error text (Credible's shape); staff see it in the admin
+            reason = detail.get("indexError") or "the server gives no reason; reindex or ask staff"
             raise CliError(
                 "INDEXING_FAILED",
-                f"Indexing {ref.label(version)} failed: {reason}",
+                f"Indexing {ref.label(version)} failed ({reason})",
                 exit_code=ExitCode.INDEX_FAILED,
                 details={"version": version},
             )

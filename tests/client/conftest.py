@@ -63,6 +63,24 @@ def run_cli(cli_env, capsys):
     return run
 
 
+@pytest.fixture
+def mock_server(cli_env, monkeypatch):
+    """Answer the in-process client's requests with ``handler(request) -> httpx.Response``."""
+    import httpx
+
+    monkeypatch.setenv("REGISTRY_URL", "http://registry.test")
+    monkeypatch.setenv("REGISTRY_TOKEN", "tok")
+    real_client = httpx.Client
+
+    def install(handler) -> None:
+        monkeypatch.setattr(
+            "registry_cli.api.httpx.Client",
+            lambda **kwargs: real_client(**{**kwargs, "transport": httpx.MockTransport(handler)}),
+        )
+
+    return install
+
+
 def write_package(directory: Path, files: dict[str, str | bytes]) -> Path:
     for relative, content in files.items():
         target = directory / relative

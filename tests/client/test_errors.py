@@ -118,18 +118,8 @@ def test_validation_errors_show_each_field():
     assert render_error(error) == ["VALIDATION_FAILED: version.id: bad", "  version.id: bad"]
 
 
-def test_json_mode_prints_the_error_as_a_json_document_on_stdout(run_cli, monkeypatch):
-    monkeypatch.setenv("REGISTRY_URL", "http://registry.test")
-    monkeypatch.setenv("REGISTRY_TOKEN", "tok")
-
-    def not_found(request):
-        return httpx.Response(404, json={"code": "NOT_FOUND", "message": "Package 'x' was not found"})
-
-    real_client = httpx.Client
-    monkeypatch.setattr(
-        "registry_cli.api.httpx.Client",
-        lambda **kwargs: real_client(**{**kwargs, "transport": httpx.MockTransport(not_found)}),
-    )
+def test_json_mode_prints_the_error_as_a_json_document_on_stdout(run_cli, mock_server):
+    mock_server(lambda request: httpx.Response(404, json={"code": "NOT_FOUND", "message": "Package 'x' was not found"}))
 
     result = run_cli("info", "acme/finance/x", "--json")
 

@@ -7,6 +7,7 @@ import pytest
 from registry_cli import packing
 
 from packages_app.models import ArchiveStatus, Version
+from registry.errors import RegistryError
 from registry.models import Role
 from tests.client.conftest import CONSOLE_SCRIPT, write_package
 from tests.client.proxy import DroppingProxy
@@ -289,3 +290,17 @@ def test_login_verifies_the_token_and_stores_it_for_later_commands(cli, live_ser
 
     assert info.exit_code == 0, info.stderr
     assert info.stdout.splitlines()[0].split() == ["name", "ledger"]
+
+
+def test_publish_wait_exits_9_when_indexing_fails(cli, package_dir, package, monkeypatch):
+    def unreadable(stored):  # the live server runs in this process: make its indexer fail on this version
+        raise RegistryError("INVALID_ARCHIVE", "ledger.malloy is not UTF-8")
+
+    monkeypatch.setattr("packages_app.indexing.service.extract_entries", unreadable)
+
+    result = cli("publish", str(package_dir), "--to", "acme/finance/ledger", "--wait")
+
+    assert result.exit_code == 9, result.stderr
+    assert "index status: failed" in result.stderr
+    assert result.error[0].startswith("INDEXING_FAILED: Indexing acme/finance/ledger@1.0.0 failed")
+    assert Version.objects.get(package=package).index_status == "failed"
