@@ -30,7 +30,7 @@ from components_app.models import (
 from packages_app.models import LockEntry, Package, PackageKind, UsedVersionNumber, Version
 from packages_app.resolution import parse_requirements, record_dependencies, resolve
 from packages_app.services import create_version, default_resource_identifier, digest_stream, store_artifact
-from packages_app.tasks import schedule_indexing
+from packages_app.tasks import schedule_indexing, schedule_replication
 from registry.errors import RegistryError, validation_failed
 from registry.models import Organization, Project, ProjectDependency
 from registry.naming import NAME_MAX_LENGTH, NAME_PATTERN, is_strict_version, parse_version
@@ -629,6 +629,7 @@ def publish_package(*, project: Project, version: str, description: str = "", ta
     if dependencies:
         record_dependencies(version=new_version, requirements=requirements, resolution=resolution)
     schedule_indexing(new_version.id)
+    schedule_replication(artifact_id=new_version.artifact_id)
     return PublishResult(
         version=new_version,
         validation=_validation_report(components=components, numbers=numbers, previous=previous),

@@ -238,7 +238,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("ORPHAN_SWEEP_INTERVAL_SECONDS", 3600),
         "options": {"expires": 600},
     },
+    "verify-replicas": {
+        "task": "packages.verify_replicas",
+        "schedule": env_int("REGISTRY_INTEGRITY_INTERVAL_SECONDS", 600),
+        "options": {"expires": 600},
+    },
 }
+# How many stored copies one integrity-check run re-hashes.
+REGISTRY_INTEGRITY_BATCH_SIZE = env_int("REGISTRY_INTEGRITY_BATCH_SIZE", 100)
 
 # --- Archives (see packages_app.archives) -----------------------------------------------------------
 ARCHIVE_MAX_ENTRIES = env_int("ARCHIVE_MAX_ENTRIES", 10_000)

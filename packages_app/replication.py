@@ -193,3 +193,26 @@ def open_healthy_copy(artifact: Artifact) -> tuple[str, File]:
         status=503,
         details={"sha256": artifact.sha256, **({"errors": errors} if errors else {})},
     )
+
+
+def signed_download_url(artifact: Artifact, *, filename: str) -> str | None:
+    """A short-lived signed URL to a copy not known to be bad, or None where the store cannot sign URLs.
+
+    Only object stores that sign URLs (S3) qualify: a filesystem storage has no URL to hand out.
+    """
+    key = artifact_key(artifact.sha256)
+    for location in _candidate_locations(artifact):
+        storage = storages[location]
+        if not getattr(storage, "querystring_auth", False):
+            continue
+        try:
+            if not storage.exists(key):
+                continue
+            return storage.url(
+                key,
+                parameters={"ResponseContentDisposition": f'attachment; filename="{filename}"'},
+                expire=settings.REGISTRY_SIGNED_URL_SECONDS,
+            )
+        except Exception as exc:  # an unreachable store: try the next copy, else stream as usual
+            logger.warning("cannot sign a URL at %s for %s: %s", location, artifact.sha256, exc)
+    return None

@@ -11,6 +11,7 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -26,6 +27,7 @@ from packages_app.models import (
     artifact_key,
     artifact_storage,
 )
+from packages_app.replication import storage_locations, validate_replication_count
 from packages_app.resolution import record_dependencies, requirements_for_publish, resolve
 from registry.errors import RegistryError, validation_failed
 from registry.models import Project
@@ -307,6 +309,8 @@ def publish_package(
         raise validation_failed("version.archiveStatus", f"must be one of {', '.join(ArchiveStatus.values)}")
     if version is not None and parse_version(version) is None:
         raise invalid_version(version)
+    if changes.replication_count is not None:
+        validate_replication_count(changes.replication_count)
 
     artifact = None
     manifest: dict = {}
@@ -326,10 +330,12 @@ def publish_package(
     with transaction.atomic():
         package, package_created = _lock_or_create_package(project=project, name=name, changes=changes)
         result = PublishResult(package=package, package_created=package_created)
+        previous_copies = package.replication_count
         if not package_created and changes.apply(package):
             full_clean_or_raise(package, field_names=PACKAGE_FIELDS)
             package.save()
             result.updated = True
+        replication_grew = not package_created and package.replication_count > previous_copies
         if version is not None and artifact is not None:
             result.version, result.version_created = _add_version(
                 package=package,
@@ -345,10 +351,15 @@ def publish_package(
                     root_label=result.version.label, requirements=requirements, root_package_id=package.pk
                 )
                 record_dependencies(version=result.version, requirements=requirements, resolution=resolution)
-                from packages_app.tasks import schedule_indexing
+                from packages_app.tasks import schedule_indexing, schedule_replication
 
                 package.save(update_fields=["updated_at"])  # auto_now: adding a version modifies the package
                 schedule_indexing(result.version.id)
+                schedule_replication(artifact_id=artifact.pk)
+        if replication_grew:
+            from packages_app.tasks import schedule_replication
+
+            schedule_replication(package_id=package.pk)
     return result
 
 
@@ -391,11 +402,18 @@ def _add_version(
 
 
 def update_package(*, package: Package, changes: PackageChanges) -> Package:
+    if changes.replication_count is not None:
+        validate_replication_count(changes.replication_count)
     with transaction.atomic():
         locked = Package.objects.select_for_update().get(pk=package.pk)
+        previous_copies = locked.replication_count
         if changes.apply(locked):
             full_clean_or_raise(locked, field_names=PACKAGE_FIELDS)
             locked.save()
+        if locked.replication_count > previous_copies:
+            from packages_app.tasks import schedule_replication
+
+            schedule_replication(package_id=locked.pk)
     return locked
 
 
@@ -482,6 +500,11 @@ def _storage_keys(storage, prefix: str = "sha256"):
         yield from _storage_keys(storage, f"{prefix}/{directory}")
 
 
+def _delete_everywhere(key: str) -> None:
+    for location in storage_locations():
+        storages[location].delete(key)
+
+
 def sweep_orphan_blobs(*, grace_seconds: int | None = None, dry_run: bool = False) -> SweepReport:
     """Remove artifacts no version references, and stored blobs no artifact row names.
 
@@ -492,7 +515,6 @@ def sweep_orphan_blobs(*, grace_seconds: int | None = None, dry_run: bool = Fals
     """
     grace = settings.REGISTRY_ORPHAN_GRACE_SECONDS if grace_seconds is None else grace_seconds
     cutoff = timezone.now() - timedelta(seconds=grace)
-    storage = artifact_storage()
     report = SweepReport(dry_run=dry_run)
 
     candidates = Artifact.objects.filter(created_at__lt=cutoff, versions__isnull=True).values_list("pk", flat=True)
@@ -508,27 +530,32 @@ def sweep_orphan_blobs(*, grace_seconds: int | None = None, dry_run: bool = Fals
                 except ProtectedError:
                     continue
                 key = artifact.file.name
-                transaction.on_commit(lambda key=key: storage.delete(key))
+                # Every copy goes: the primary and any replica locations.
+                transaction.on_commit(lambda key=key: _delete_everywhere(key))
             report.artifacts_deleted.append(artifact.sha256)
             report.blobs_deleted.append(artifact.file.name)
 
     known = set(Artifact.objects.values_list("sha256", flat=True))
-    for key in _storage_keys(storage):
-        sha256 = key.rsplit("/", 1)[-1]
-        if sha256 in known or key in report.blobs_deleted:
-            continue
-        try:
-            modified = storage.get_modified_time(key)
-        except (FileNotFoundError, NotImplementedError):
-            continue
-        if modified >= cutoff:
-            continue
-        # Re-check at the last moment: an upload may have created the row since the listing.
-        if Artifact.objects.filter(sha256=sha256).exists():
-            continue
-        if not dry_run:
-            storage.delete(key)
-        report.blobs_deleted.append(key)
+    for location in storage_locations():
+        storage = storages[location]
+        # Primary keys are reported bare (as before); replica keys carry their location.
+        label = "" if location == storage_locations()[0] else f"{location}:"
+        for key in _storage_keys(storage):
+            sha256 = key.rsplit("/", 1)[-1]
+            if sha256 in known or key in report.blobs_deleted:
+                continue
+            try:
+                modified = storage.get_modified_time(key)
+            except (FileNotFoundError, NotImplementedError):
+                continue
+            if modified >= cutoff:
+                continue
+            # Re-check at the last moment: an upload may have created the row since the listing.
+            if Artifact.objects.filter(sha256=sha256).exists():
+                continue
+            if not dry_run:
+                storage.delete(key)
+            report.blobs_deleted.append(f"{label}{key}")
     if not dry_run and (report.artifacts_deleted or report.blobs_deleted):
         logger.info(
             "orphan sweep removed %d artifacts and %d blobs", len(report.artifacts_deleted), len(report.blobs_deleted)

@@ -1,9 +1,10 @@
 """v0 serializers for packages and versions, in Credible's shapes (camelCase)."""
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from packages_app.models import ArchiveStatus, IndexStatus
+from packages_app.models import ArchiveStatus, IndexStatus, ReplicaStatus
+from packages_app.replication import replica_health
 from registry.naming import RESOURCE_IDENTIFIER_PATTERN, VERSION_PATTERN
 
 
@@ -45,6 +46,25 @@ class VersionSerializer(serializers.Serializer):
     updatedAt = serializers.DateTimeField(source="updated_at")
     archiveStatus = serializers.ChoiceField(source="archive_status", choices=ArchiveStatus.choices)
     indexStatus = serializers.ChoiceField(source="index_status", choices=IndexStatus.choices)
+
+
+class ReplicaSerializer(serializers.Serializer):
+    location = serializers.CharField(help_text="The storage location holding this copy")
+    status = serializers.ChoiceField(choices=ReplicaStatus.choices, help_text="What the last integrity check found")
+    checkedAt = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="V0VersionDetail")
+class VersionDetailSerializer(VersionSerializer):
+    """One version: the Credible fields plus its archive's digests and the health of each stored copy."""
+
+    sha256 = serializers.CharField(source="artifact.sha256")
+    size = serializers.IntegerField(source="artifact.size")
+    replicas = serializers.SerializerMethodField()
+
+    @extend_schema_field(ReplicaSerializer(many=True))
+    def get_replicas(self, version) -> list[dict]:
+        return ReplicaSerializer(replica_health(version.artifact), many=True).data
 
 
 @extend_schema_serializer(component_name="V0VersionPart")

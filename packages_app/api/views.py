@@ -8,8 +8,9 @@ import base64
 import json
 import re
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, HttpResponseNotModified
+from django.http import FileResponse, HttpResponseNotModified, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -22,12 +23,13 @@ from packages_app.api.serializers import (
     PackagePartSerializer,
     PackageSerializer,
     PackageUploadSerializer,
+    VersionDetailSerializer,
     VersionPartSerializer,
     VersionSerializer,
     VersionUpdateSerializer,
 )
 from packages_app.models import Package, Version
-from packages_app.replication import open_healthy_copy
+from packages_app.replication import open_healthy_copy, signed_download_url
 from packages_app.uploads import DigestingUploadHandler
 from registry.access import ADMIN, WRITE
 from registry.api.envelopes import error_body
@@ -259,9 +261,15 @@ class VersionListView(PackageLookupMixin, V0View):
 class VersionDetailView(PackageLookupMixin, V0View):
     serializer_class = VersionSerializer
 
-    @extend_schema(tags=VERSIONS, summary="Get a version", responses={200: VersionSerializer, **COMMON_ERRORS})
+    @extend_schema(
+        tags=VERSIONS,
+        summary="Get a version",
+        description="The Credible Version fields, plus the archive's `sha256` and `size` and `replicas`: each "
+        "stored copy with what the last integrity check found (`healthy`, `missing`, `corrupt`, `pending`).",
+        responses={200: VersionDetailSerializer, **COMMON_ERRORS},
+    )
     def get(self, request, org, project, package, version_id):
-        return Response(VersionSerializer(self.get_version(self.get_package())).data)
+        return Response(VersionDetailSerializer(self.get_version(self.get_package())).data)
 
     @extend_schema(
         tags=VERSIONS,
@@ -369,6 +377,7 @@ class VersionDownloadView(PackageLookupMixin, V0View):
             (200, "application/gzip"): OpenApiResponse(OpenApiTypes.BINARY, description="The archive (tar.gz)"),
             (206, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY, description="A byte range"),
             (206, "application/gzip"): OpenApiResponse(OpenApiTypes.BINARY, description="A byte range"),
+            302: OpenApiResponse(description="With REGISTRY_DOWNLOAD_REDIRECT on S3: a short-lived signed URL"),
             304: OpenApiResponse(description="Not modified (If-None-Match matched the ETag)"),
             416: error("RANGE_NOT_SATISFIABLE"),
             503: error("STORAGE_UNAVAILABLE: no storage location can serve a good copy right now"),
@@ -405,10 +414,18 @@ class VersionDownloadView(PackageLookupMixin, V0View):
             body = error_body(request.path, "RANGE_NOT_SATISFIABLE", f"The file has {artifact.size} bytes.")
             return Response(body, status=416, headers={"Content-Range": f"bytes */{artifact.size}"})
 
-        # A good copy from the primary or a replica; 503 STORAGE_UNAVAILABLE when no location can serve it.
-        __, stream = open_healthy_copy(artifact)
         extension = "zip" if artifact.media_type == "application/zip" else "tar.gz"
         filename = f"{found.name}-{version.version}.{extension}"
+        if settings.REGISTRY_DOWNLOAD_REDIRECT and not byte_range:
+            # On S3, hand the bytes off to the store: a short-lived signed URL, the digests still in headers.
+            url = signed_download_url(artifact, filename=filename)
+            if url is not None:
+                response = HttpResponseRedirect(url)
+                for name, value in headers.items():
+                    response[name] = value
+                return response
+        # A good copy from the primary or a replica; 503 STORAGE_UNAVAILABLE when no location can serve it.
+        __, stream = open_healthy_copy(artifact)
         if byte_range:
             start, end = byte_range
             stream.seek(start)

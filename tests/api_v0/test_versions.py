@@ -43,10 +43,16 @@ def test_versions_are_paged_with_a_link_to_the_next_page(as_viewer, published):
     assert 'rel="next"' in response.headers["Link"]
 
 
-def test_a_version_is_shown_in_the_golden_shape(as_viewer, published):
+def test_a_version_is_shown_in_the_golden_shape_with_digests_and_replica_health(as_viewer, published):
+    version = published["1.1.0"]
     response = as_viewer.get(f"{VERSIONS}/1.1.0")
     assert response.status_code == 200
-    assert response.json() == version_json(published["1.1.0"])
+    assert response.json() == {
+        **version_json(version),
+        "sha256": version.artifact.sha256,
+        "size": version.artifact.size,
+        "replicas": [],  # none recorded until the replication task has run
+    }
 
 
 def test_an_unknown_version_is_404(as_viewer, published):

@@ -171,13 +171,21 @@ def test_the_same_package_content_always_builds_the_same_bytes():
     assert build() == build()
 
 
-def test_publishing_schedules_indexing_of_the_new_version_after_commit(
-    make_component, publish, django_capture_on_commit_callbacks
+def test_publishing_schedules_indexing_and_replication_of_the_new_version_after_commit(
+    make_component, publish, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from packages_app import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.index_version_task, "delay", lambda *args: sent.append(("index", *args)))
+    monkeypatch.setattr(tasks.replicate_artifact_task, "delay", lambda *args: sent.append(("replicate", *args)))
     make_component()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        publish("1.0.0")
-    assert len(callbacks) == 1
+        result = publish("1.0.0")
+    assert sent == []  # nothing leaves before commit
+    for callback in callbacks:
+        callback()
+    assert sent == [("index", result.version.id), ("replicate", result.version.artifact_id)]
 
 
 def test_a_refused_publish_changes_nothing(project, make_component, publish):

@@ -59,3 +59,34 @@ def test_a_signed_url_fetches_the_blob_and_expires(s3_storages, project, setting
     assert "X-Amz-Expires=" + str(settings.REGISTRY_SIGNED_URL_SECONDS) in url
     with urllib.request.urlopen(url) as response:
         assert len(response.read()) == version.artifact.size
+
+
+def test_an_api_download_on_s3_redirects_to_a_signed_url_when_enabled(
+    s3_storages, project, settings, client_for, user, grant
+):
+    from registry.models import Role
+
+    settings.REGISTRY_DOWNLOAD_REDIRECT = True
+    grant(project, Role.VIEWER, user=user)
+    package = PackageFactory(project=project, name="ledger")
+    version = make_version(package, "1.0.0")
+    response = client_for(user).get(
+        "/api/v0/organizations/acme/projects/finance/packages/ledger/versions/1.0.0/download"
+    )
+    assert response.status_code == 302
+    assert response["ETag"] == f'"{version.artifact.sha256}"'
+    with urllib.request.urlopen(response["Location"]) as fetched:
+        assert fetched.headers["Content-Disposition"] == 'attachment; filename="ledger-1.0.0.zip"'
+        assert len(fetched.read()) == version.artifact.size
+
+
+def test_an_api_download_on_s3_streams_when_redirects_are_off(s3_storages, project, client_for, user, grant):
+    from registry.models import Role
+
+    grant(project, Role.VIEWER, user=user)
+    version = make_version(PackageFactory(project=project, name="ledger"), "1.0.0")
+    response = client_for(user).get(
+        "/api/v0/organizations/acme/projects/finance/packages/ledger/versions/1.0.0/download"
+    )
+    assert response.status_code == 200
+    assert len(b"".join(response.streaming_content)) == version.artifact.size
