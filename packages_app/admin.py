@@ -6,9 +6,11 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from components_app.models import PackageComponent
 from packages_app import admin_views
 from packages_app.admin_actions import badge, confirm_then, project_filter, run_each
 from packages_app.admin_selectors import version_history, version_sections
+from packages_app.indexing import request_reindex
 from packages_app.models import (
     ArchiveStatus,
     Artifact,
@@ -21,6 +23,7 @@ from packages_app.models import (
     UsedVersionNumber,
     Version,
 )
+from packages_app.services import PackageChanges, delete_package, set_archive_status, update_package
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -127,6 +130,26 @@ class PackageAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def save_model(self, request, obj, form, change):
+        update_package(
+            package=obj,
+            changes=PackageChanges(description=obj.description, replication_count=obj.replication_count, tags=obj.tags),
+        )
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Versions are never deleted one by one, but they go with their package (delete_package keeps
+        # their numbers used), so deleting a package needs no separate permission on them.
+        perms_needed -= {str(Version._meta.verbose_name), str(PackageComponent._meta.verbose_name)}
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        delete_package(package=obj)
+
+    def delete_queryset(self, request, queryset):
+        for package in queryset:
+            delete_package(package=package)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         extra = {"version_history": version_history(obj)} if obj is not None else {}
@@ -231,8 +254,6 @@ class VersionAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Reindex selected versions", permissions=["change"])
     def reindex(self, request, queryset):
-        from packages_app.indexing import request_reindex
-
         run_each(
             self,
             request,
@@ -243,8 +264,6 @@ class VersionAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Archive selected versions…", permissions=["change"])
     def archive(self, request, queryset):
-        from packages_app.services import set_archive_status
-
         return confirm_then(
             self,
             request,
@@ -261,8 +280,6 @@ class VersionAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Unarchive selected versions", permissions=["change"])
     def unarchive(self, request, queryset):
-        from packages_app.services import set_archive_status
-
         run_each(
             self,
             request,

@@ -5,7 +5,22 @@ from django.db.models import Count
 
 from packages_app.admin_actions import confirm_then
 from registry.models import ApiToken, Grant, Organization, Project, ProjectDependency
+from registry.services import (
+    Changes,
+    create_organization,
+    create_project,
+    delete_organization,
+    delete_project,
+    update_organization,
+    update_project,
+)
 from registry.tokens import revoke_token
+
+
+def adopt(obj, saved) -> None:
+    """Make the admin's form instance stand for the row a service saved (the admin logs and redirects with it)."""
+    obj.pk = saved.pk
+    obj._state.adding = False
 
 
 @admin.register(Organization)
@@ -20,6 +35,28 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.display(description="projects", ordering="projects_total")
     def project_count(self, obj):
         return obj.projects_total
+
+    def get_readonly_fields(self, request, obj=None):
+        # The name is in every path, resource identifier and lock label: it is chosen once.
+        return [*self.readonly_fields, "name"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            update_organization(
+                organization=obj, changes=Changes(display_name=obj.display_name, description=obj.description)
+            )
+        else:
+            created = create_organization(
+                name=obj.name, creator=request.user, display_name=obj.display_name, description=obj.description
+            )
+            adopt(obj, created)
+
+    def delete_model(self, request, obj):
+        delete_organization(organization=obj)
+
+    def delete_queryset(self, request, queryset):
+        for organization in queryset:
+            delete_organization(organization=organization)
 
 
 @admin.register(Project)
@@ -37,6 +74,22 @@ class ProjectAdmin(admin.ModelAdmin):
     @admin.display(description="packages", ordering="packages_total")
     def package_count(self, obj):
         return obj.packages_total
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "organization", "name"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            update_project(project=obj, changes=Changes(description=obj.description))
+        else:
+            adopt(obj, create_project(organization=obj.organization, name=obj.name, description=obj.description))
+
+    def delete_model(self, request, obj):
+        delete_project(project=obj)
+
+    def delete_queryset(self, request, queryset):
+        for project in queryset:
+            delete_project(project=project)
 
 
 @admin.register(ProjectDependency)
