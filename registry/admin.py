@@ -94,10 +94,22 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(ProjectDependency)
 class ProjectDependencyAdmin(admin.ModelAdmin):
+    """Browsable only: declaring one goes through the v1 API, whose service refuses cycles."""
+
     list_display = ["project", "depends_on", "version", "created_at"]
+    list_filter = ["project__organization"]
     list_select_related = ["project__organization", "depends_on__organization"]
     search_fields = ["project__name", "depends_on__name"]
-    autocomplete_fields = ["project", "depends_on"]
+    readonly_fields = ["project", "depends_on", "version", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Grant)
@@ -132,8 +144,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["read_only", ("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user", "group"]
     search_fields = ["name", "prefix", "user__username", "group__name"]
-    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
     fields = ["user", "group", "name", "prefix", "read_only", "expires_at", "created_at", "last_used_at", "revoked_at"]
+    # A token is what it was issued as: moving it to another user or widening it is not an edit, and
+    # revoking goes through the action (and its service).
+    readonly_fields = fields
     actions = ["revoke"]
 
     def has_add_permission(self, request):

@@ -102,3 +102,19 @@ def test_versions_cannot_be_deleted_from_the_console(staff_client, publish):
     actions = [name for name, _ in changelist.context["action_form"].fields["action"].choices]
     assert "delete_selected" not in actions
     assert {"reindex", "archive", "unarchive"} <= set(actions)
+
+
+def test_a_tokens_owner_and_scope_cannot_be_edited_in_the_console(staff_client, user, staff_user):
+    token, _ = issue_token(user=user, name="ci", read_only=True)
+    url = reverse("admin:registry_apitoken_change", args=[token.pk])
+
+    staff_client.post(url, {"user": staff_user.pk, "name": "ci", "read_only": ""})
+
+    token.refresh_from_db()
+    assert (token.user_id, token.read_only) == (user.pk, True)
+
+
+def test_project_dependencies_cannot_be_declared_from_the_console(staff_client):
+    response = staff_client.get(reverse("admin:registry_projectdependency_add"))
+
+    assert response.status_code == 403
