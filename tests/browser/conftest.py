@@ -28,8 +28,11 @@ STAFF_PASSWORD = "console-test-password"
 
 
 def find_chromium() -> str | None:
-    candidates = [os.environ.get("CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser")]
-    candidates += ["/usr/bin/chromium"]
+    """``$CHROMIUM`` when set (and only it), else Debian's chromium on the PATH."""
+    explicit = os.environ.get("CHROMIUM")
+    candidates = (
+        [explicit] if explicit else [shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium"]
+    )
     return next((path for path in candidates if path and os.access(path, os.X_OK)), None)
 
 
@@ -44,7 +47,11 @@ def pytest_collection_modifyitems(config, items):
     except ImportError:
         reason = "Playwright for Python is not installed (pip install -r requirements-dev.txt)"
     if reason is None and find_chromium() is None:
-        reason = "no Chromium found: apt-get install chromium (.ci/run does), or set CHROMIUM=/path/to/chromium"
+        reason = (
+            f"CHROMIUM={os.environ['CHROMIUM']} is not an executable"
+            if os.environ.get("CHROMIUM")
+            else "no Chromium found: apt-get install chromium (.ci/run does), or set CHROMIUM=/path/to/chromium"
+        )
     if reason:
         print(f"\nbrowser tests skipped: {reason}")
         for item in mine:
