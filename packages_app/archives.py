@@ -40,7 +40,19 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 GZIP_MAGIC = b"\x1f\x8b"
 
 # Errors the archive libraries raise on truncated or corrupt input.
-_CORRUPT_ERRORS = (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, ValueError, OSError)
+_CORRUPT_ERRORS = (
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    EOFError,
+    zlib.error,
+    ValueError,
+    OSError,
+    NotImplementedError,  # zipfile: a compression method byte it does not know
+    RuntimeError,  # zipfile: "password required" and similar refusals
+    TypeError,  # tarfile's stream reader on a gzip header cut short (ord() of an empty read)
+)
+# Compression methods a zip entry may use: the ones Python's zipfile can read.
+ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 
 
 def invalid_archive(message: str, **details: Any) -> RegistryError:
@@ -184,6 +196,11 @@ def _iter_zip(fileobj: IO[bytes], checker: _Checker) -> Iterator[ArchiveFile]:
                 raise invalid_archive(f"entry {info.filename} is a device or fifo", entry=info.filename)
             if info.flag_bits & 0x1:
                 raise invalid_archive(f"entry {info.filename} is encrypted", entry=info.filename)
+            if info.compress_type not in ZIP_METHODS:
+                raise invalid_archive(
+                    f"entry {info.filename} uses an unsupported compression method ({info.compress_type})",
+                    entry=info.filename,
+                )
             checker.ratio(info.filename, info.file_size, info.compress_size)
             if not info.is_dir():
                 regular.append((info, path))

@@ -225,6 +225,24 @@ def test_a_zip_declaring_too_many_entries_is_refused_before_its_directory_is_rea
     assert error.message == "the archive has more than 5 entries"
 
 
+def test_a_zip_entry_with_an_unknown_compression_method_is_refused():
+    data = bytearray(zip_bytes(manifest_files(**{"a.csv": "a,b"})))
+    # The method field: 8 bytes into a local header, 10 into a central directory record.
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            data[start + offset : start + offset + 2] = (99).to_bytes(2, "little")
+            start += 4
+    error = refusal(bytes(data))
+    assert error.message == "entry publisher.json uses an unsupported compression method (99)"
+
+
+@pytest.mark.parametrize("length", [2, 3, 5, 9])
+def test_a_tar_gz_cut_inside_its_gzip_header_is_refused(length):
+    error = refusal(tar_gz_bytes(manifest_files())[:length])
+    assert "truncated or corrupt" in error.message
+
+
 SAMPLE = {
     fmt: build(manifest_files(**{"m.malloy": "source: a is t", "d.csv": "a,b\n" * 50}))
     for fmt, build in BUILDERS.items()
