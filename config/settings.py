@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "registry.api.read_cache.ReadCacheInvalidationMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -258,6 +259,9 @@ if REDIS_CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Seconds a hot API read (package detail/list, version list) is cached; writes invalidate it at once
+# (registry.api.read_cache). Only with a shared cache: per-process caches could not all be invalidated.
+REGISTRY_READ_CACHE_SECONDS = env_int("REGISTRY_READ_CACHE_SECONDS", 10 if REDIS_CACHE_URL else 0)
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

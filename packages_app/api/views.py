@@ -33,6 +33,7 @@ from packages_app.replication import open_healthy_copy, signed_download_url
 from packages_app.uploads import DigestingUploadHandler
 from registry.access import ADMIN, WRITE
 from registry.api.envelopes import error_body
+from registry.api.read_cache import cached_read
 from registry.api.v0.common import COMMON_ERRORS, LIST_HEADERS, WRITE_ERRORS, V0View, error, path_parameters
 from registry.api.v0.views import permission_views
 from registry.errors import not_found, validation_failed
@@ -122,6 +123,7 @@ class PackageListView(V0View):
         parameters=LIST_HEADERS,
         responses={200: PackageSerializer(many=True), **COMMON_ERRORS},
     )
+    @cached_read
     def get(self, request, org, project):
         found = self.get_project()
         packages = Package.objects.visible_to(request.user).filter(project=found).with_latest().order_by("name")
@@ -152,6 +154,7 @@ class PackageDetailView(PackageLookupMixin, V0View):
         ],
         responses={200: PackageSerializer, 400: error("VALIDATION_FAILED"), 403: error("FORBIDDEN"), **COMMON_ERRORS},
     )
+    @cached_read
     def get(self, request, org, project, package):
         found = self.get_package()
         if _bool_param(request, "checkAdmin"):
@@ -252,6 +255,7 @@ class VersionListView(PackageLookupMixin, V0View):
         parameters=LIST_HEADERS,
         responses={200: VersionSerializer(many=True), **COMMON_ERRORS},
     )
+    @cached_read
     def get(self, request, org, project, package):
         found = self.get_package()
         return self.paginated(found.versions.newest_first(), VersionSerializer)

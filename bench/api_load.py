@@ -1,0 +1,338 @@
+"""Read-path load benchmark: gunicorn on PostgreSQL with a synthetic registry, driven by wrk, beside Verdaccio.
+
+    python bench/api_load.py                     # 2 gunicorn workers, 10 s per endpoint, 16 connections
+    python bench/api_load.py --workers 4 --seconds 20 --no-verdaccio
+
+Builds (with bulk_create, not through HTTP) 1,000 packages x 20 versions in a fresh PostgreSQL database,
+starts gunicorn (``config/gunicorn.conf.py``) in the production shape (Redis for cache and broker, no
+Celery worker needed for reads), and prints requests/s, p50 and p99 from ``wrk`` for: package detail,
+package list, version list, the download of a 1 MB artifact, and a conditional GET answered 304. Then
+the sequential v0 publish rate of 100 kB archives, and ``../shared/peers/verdaccio-bench.sh`` (Verdaccio's
+package document and publish rate on the same machine) so both sides are printed in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VERDACCIO_BENCH = ROOT.parent / "shared" / "peers" / "verdaccio-bench.sh"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/registry_bench_api_load"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/7"
+PACKAGES, VERSIONS = 1000, 20
+ORG, PROJECT = "bench", "load"
+KB, MB = 1024, 1024 * 1024
+
+
+# --- The synthetic registry (runs in a child process with the benchmark's environment) ---------------
+
+
+def archive_bytes(name: str, version: str, size: int) -> bytes:
+    """A zip with publisher.json and ``size`` bytes of incompressible data."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("publisher.json", json.dumps({"name": name, "version": version, "description": "bench"}))
+        archive.writestr("data/blob.bin", os.urandom(size))
+    return buffer.getvalue()
+
+
+def seed() -> None:
+    """1,000 packages x 20 versions under bench/load, a 1 MB artifact on package-0000@1.0.0, a token."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from packages_app.models import IndexStatus, Package, UsedVersionNumber, Version
+    from packages_app.services import digest_stream, store_artifact
+    from registry.models import Grant, Organization, Project, Role
+    from registry.tokens import issue_token
+
+    started = time.perf_counter()
+    user = get_user_model().objects.create(username="bench", email="bench@example.com")
+    organization = Organization.objects.create(name=ORG, display_name="Bench")
+    project = Project.objects.create(organization=organization, name=PROJECT)
+    Grant.objects.create(organization=organization, user=user, role=Role.ADMIN)
+
+    def stored(data: bytes):
+        stream = io.BytesIO(data)
+        return store_artifact(stream=stream, digests=digest_stream(stream), media_type="application/zip")
+
+    shared = stored(archive_bytes("shared", "1.0.0", 4 * KB))  # identical bytes share one artifact
+    big = stored(archive_bytes("package-0000", "1.0.0", MB))
+    now = timezone.now()
+    with transaction.atomic():
+        packages = Package.objects.bulk_create(
+            Package(
+                project=project,
+                name=f"package-{n:04d}",
+                description=f"Synthetic package {n} for the load benchmark",
+                resource_identifier=f"{ORG}/{PROJECT}/package-{n:04d}",
+                tags=["bench"],
+            )
+            for n in range(PACKAGES)
+        )
+        numbers = [(1 + i // 10, i % 10, 0) for i in range(VERSIONS)]  # 1.0.0 .. 2.9.0
+        versions, used = [], []
+        for package in packages:
+            for major, minor, patch in numbers:
+                label = f"{major}.{minor}.{patch}"
+                artifact = big if (package.name == "package-0000" and label == "1.0.0") else shared
+                versions.append(
+                    Version(
+                        package=package,
+                        version=label,
+                        major=major,
+                        minor=minor,
+                        patch=patch,
+                        description=f"{package.name} {label}",
+                        author=user,
+                        artifact=artifact,
+                        manifest={"name": package.name},
+                        index_status=IndexStatus.INDEXED,
+                        indexed_at=now,
+                    )
+                )
+                used.append(
+                    UsedVersionNumber(project=project, package_name=package.name, version=label, sha256=artifact.sha256)
+                )
+        Version.objects.bulk_create(versions, batch_size=5000)
+        UsedVersionNumber.objects.bulk_create(used, batch_size=5000)
+    _, secret = issue_token(user=user, name=f"bench-{uuid.uuid4().hex[:8]}")
+    print(json.dumps({"token": secret, "seconds": time.perf_counter() - started, "versions": len(versions)}))
+
+
+# --- Driving it ------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[-1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def wrk(url: str, *, token: str, seconds: int, connections: int, headers: dict[str, str] | None = None) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Authorization: Bearer {token}"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], check=True, capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", output, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return {
+        "rps": rate,
+        "p50": percentiles.get("50"),
+        "p99": percentiles.get("99"),
+        "bad": int(errors.group(1)) if errors else 0,
+    }
+
+
+def fetch(url: str, token: str, **headers) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def multipart(fields: dict[str, tuple[str | None, bytes]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, (filename, data) in fields.items():
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        parts.append(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + data + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def publish_rate(base: str, token: str, count: int) -> float:
+    """Sequential v0 publishes of 100 kB archives (one new version each), in versions per second."""
+    archives = [archive_bytes("published", f"1.0.{i}", 100 * 1000) for i in range(count)]
+    url = f"{base}/api/v0/organizations/{ORG}/projects/{PROJECT}/packages/published"
+    started = time.perf_counter()
+    for i, data in enumerate(archives):
+        body, content_type = multipart(
+            {
+                "package": (None, json.dumps({"name": "published", "description": "publish benchmark"}).encode()),
+                "version": (None, json.dumps({"id": f"1.0.{i}"}).encode()),
+                "packageFile": ("package.zip", data),
+                "md5Hash": (None, hashlib.md5(data).hexdigest().encode()),
+            }
+        )
+        request = urllib.request.Request(
+            url, data=body, method="POST", headers={"Authorization": f"Bearer {token}", "Content-Type": content_type}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            if response.status not in (200, 201):
+                raise RuntimeError(f"publish {i} answered {response.status}")
+    return count / (time.perf_counter() - started)
+
+
+def run_verdaccio(seconds: int, connections: int) -> list[str]:
+    if not VERDACCIO_BENCH.exists():
+        return [f"verdaccio: {VERDACCIO_BENCH} not found"]
+    result = subprocess.run(
+        ["bash", str(VERDACCIO_BENCH), "20", "100000", str(seconds), str(connections)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("verdaccio")]
+    if result.returncode != 0:
+        lines.append(f"verdaccio bench failed ({result.returncode}): {result.stderr.strip()[-300:]}")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--publishes", type=int, default=50, help="sequential 100 kB publishes to time")
+    parser.add_argument("--no-verdaccio", action="store_true", help="skip the Verdaccio side")
+    args = parser.parse_args()
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-api-load-", dir=ROOT / "var"))
+    (scratch / "tmp").mkdir()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "REGISTRY_VAR_DIR": str(scratch),
+        "FILE_UPLOAD_TEMP_DIR": str(scratch / "tmp"),
+        # Production shape: Redis is the shared cache and the broker (publishes enqueue; no worker needed).
+        "CACHE_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "REGISTRY_RATE_TOKEN": "100000000/minute",
+        "GUNICORN_WORKERS": str(args.workers),
+        "GUNICORN_THREADS": str(args.threads),
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "GUNICORN_MAX_REQUESTS": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    server = None
+    try:
+        recreate_database(database_url)
+        flush_redis(redis_url)
+        subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+        seeded = json.loads(
+            subprocess.run(
+                [sys.executable, __file__, "--seed"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        token = seeded["token"]
+        print(f"synthetic registry: {PACKAGES} packages x {VERSIONS} versions built in {seeded['seconds']:.1f} s")
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+             "config.wsgi"],
+            cwd=ROOT, env=env, start_new_session=True,
+        )  # fmt: skip
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not come up")
+
+        api = f"{base}/api/v0/organizations/{ORG}/projects/{PROJECT}"
+        package = f"{api}/packages/package-0500"
+        download = f"{api}/packages/package-0000/versions/1.0.0/download"
+        status, headers, body = fetch(download, token)
+        if status != 200 or len(body) < MB:
+            raise RuntimeError(f"download answered {status} with {len(body)} bytes")
+        etag = headers.get("ETag")
+        status, _, _ = fetch(download, token, **{"If-None-Match": etag})
+        if status != 304:
+            raise RuntimeError(f"conditional download answered {status}, not 304")
+        targets = [
+            ("package detail", package, {}),
+            ("package list (page of 100)", f"{api}/packages?limit=100", {}),
+            ("version list (20 versions)", f"{package}/versions", {}),
+            ("download 1 MB artifact", download, {}),
+            ("conditional GET -> 304", download, {"If-None-Match": etag}),
+        ]
+        status, headers, _ = fetch(package, token)
+        if headers.get("ETag"):
+            targets.append(("package detail, If-None-Match -> 304", package, {"If-None-Match": headers["ETag"]}))
+        for _label, url, extra in targets:
+            fetch(url, token, **extra)  # warm the workers and caches
+        print(
+            f"gunicorn: {args.workers} workers x {args.threads} threads; wrk: {args.connections} connections, "
+            f"{args.seconds} s per endpoint"
+        )
+        for label, url, extra in targets:
+            result = wrk(url, token=token, seconds=args.seconds, connections=args.connections, headers=extra)
+            bad = f"  ({result['bad']} non-2xx/3xx!)" if result["bad"] else ""
+            print(
+                f"registry {label:<40} {result['rps']:9.1f} req/s   p50 {result['p50']:>8}   p99 {result['p99']:>8}{bad}"
+            )
+        print(
+            f"registry v0 publish (100 kB archives, sequential): {publish_rate(base, token, args.publishes):.1f} versions/s"
+        )
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        shutil.rmtree(scratch, ignore_errors=True)
+        with contextlib.suppress(Exception):  # cleanup only
+            flush_redis(redis_url)
+    if not args.no_verdaccio:
+        for line in run_verdaccio(args.seconds, args.connections):
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--seed"]:
+        seed()
+        sys.exit(0)
+    sys.exit(main())

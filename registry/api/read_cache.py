@@ -1,0 +1,112 @@
+"""A shared (Redis) cache of hot API reads, with ETags, that writes invalidate.
+
+Hot reads (package detail, package list, version list) are cached per caller, per organization and per
+full path for ``REGISTRY_READ_CACHE_SECONDS`` (0 turns it off). Each key carries two generation numbers:
+the organization's, bumped by every successful write request under ``/api/v0/organizations/{org}`` or
+``/v1/organizations/{org}`` (publishes, edits, grants, deletes), and a global one bumped by every
+successful write anywhere else (organizations, the staff admin). A bump makes every older key
+unreachable at once, so a publish is visible to the next read. State that changes outside a request
+(indexing status, replica health) may lag by at most the cache lifetime.
+
+Authentication, permission checks and throttling still run on every request: only the lookup and
+serialization are skipped. Every cached read answers with an ``ETag`` and honours ``If-None-Match``
+with 304.
+"""
+
+import functools
+import hashlib
+import json
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponseNotModified
+from rest_framework.response import Response
+
+from registry.authentication import is_read_only
+
+GLOBAL_GENERATION_KEY = "read-cache:generation"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+_ORG_PATH = re.compile(r"^/(?:api/v0|v1)/organizations/([^/]+)/.+")
+KEPT_HEADERS = ("X-Total-Count", "Link")
+
+
+def _organization_key(organization: str) -> str:
+    return f"read-cache:generation:{organization.lower()}"
+
+
+def invalidate(organization: str | None = None) -> None:
+    """Make every cached read of ``organization`` (or, with None, every cached read) stale."""
+    key = _organization_key(organization) if organization else GLOBAL_GENERATION_KEY
+    try:
+        cache.incr(key)
+    except ValueError:  # not there yet (or evicted): any new value differs from what keys were built with
+        cache.set(key, 1, None)
+
+
+def _generations(organization: str) -> tuple[int, int]:
+    values = cache.get_many([GLOBAL_GENERATION_KEY, _organization_key(organization)])
+    return values.get(GLOBAL_GENERATION_KEY, 0), values.get(_organization_key(organization), 0)
+
+
+def _cache_key(request, organization: str) -> str:
+    global_generation, organization_generation = _generations(organization)
+    caller = f"{request.user.pk}:{int(is_read_only(request))}"
+    accept = request.META.get("HTTP_ACCEPT", "")
+    raw = f"{global_generation}:{organization_generation}:{caller}:{accept}:{request.get_full_path()}"
+    return "read-cache:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _etag_of(data) -> str:
+    body = json.dumps(data, sort_keys=True, default=str, separators=(",", ":")).encode()
+    return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def _answer(request, data, headers: dict[str, str], etag: str):
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
+    if etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*":
+        response = HttpResponseNotModified()
+    else:
+        response = Response(data, headers=headers)
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"  # clients may keep it but must revalidate (cheap 304)
+    return response
+
+
+def cached_read(view_method):
+    """Decorate a view's ``get``: serve it from the read cache, with an ETag, keyed by caller and path."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        organization = kwargs.get("org") or kwargs.get("organizationId")
+        lifetime = settings.REGISTRY_READ_CACHE_SECONDS
+        if not organization or lifetime <= 0 or request.method != "GET":
+            return view_method(self, request, *args, **kwargs)
+        key = _cache_key(request, organization)
+        hit = cache.get(key)
+        if hit is not None:
+            data, headers, etag = hit
+            return _answer(request, data, headers, etag)
+        response = view_method(self, request, *args, **kwargs)
+        if response.status_code != 200 or not isinstance(response, Response):
+            return response
+        headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+        etag = _etag_of(response.data)
+        cache.set(key, (response.data, headers, etag), lifetime)
+        return _answer(request, response.data, headers, etag)
+
+    return wrapper
+
+
+class ReadCacheInvalidationMiddleware:
+    """After a successful write request, bump the generation of what it may have changed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in SAFE_METHODS and response.status_code < 400:
+            match = _ORG_PATH.match(request.path)
+            invalidate(match.group(1) if match else None)
+        return response
