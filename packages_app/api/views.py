@@ -33,7 +33,7 @@ from packages_app.replication import open_healthy_copy, signed_download_url
 from packages_app.uploads import DigestingUploadHandler
 from registry.access import ADMIN, WRITE
 from registry.api.envelopes import error_body
-from registry.api.read_cache import cached_read
+from registry.api.read_cache import cached_read, conditional_read
 from registry.api.v0.common import COMMON_ERRORS, LIST_HEADERS, WRITE_ERRORS, V0View, error, path_parameters
 from registry.api.v0.views import permission_views
 from registry.errors import not_found, validation_failed
@@ -388,6 +388,7 @@ class VersionDownloadView(PackageLookupMixin, V0View):
             **COMMON_ERRORS,
         },
     )
+    @conditional_read
     def get(self, request, org, project, package, version_id):
         found = self.get_package()
         version = self.get_version(found)

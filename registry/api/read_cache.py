@@ -10,7 +10,7 @@ unreachable at once, so a publish is visible to the next read. State that change
 
 Authentication, permission checks and throttling still run on every request: only the lookup and
 serialization are skipped. Every cached read answers with an ``ETag`` and honours ``If-None-Match``
-with 304.
+with 304; downloads (immutable bytes) answer a matching ``If-None-Match`` from the cache alone.
 """
 
 import functools
@@ -94,6 +94,38 @@ def cached_read(view_method):
         etag = _etag_of(response.data)
         cache.set(key, (response.data, headers, etag), lifetime)
         return _answer(request, response.data, headers, etag)
+
+    return wrapper
+
+
+CONDITIONAL_HEADERS = ("ETag", "Cache-Control", "X-Checksum-Sha256", "X-Checksum-Md5", "Repr-Digest", "Digest")
+
+
+def conditional_read(view_method):
+    """Decorate a ``get`` whose ETag is stable while the path means the same thing (immutable downloads):
+    an ``If-None-Match`` that matches the ETag this caller last received is answered 304 from the cache."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        organization = kwargs.get("org") or kwargs.get("organizationId")
+        lifetime = settings.REGISTRY_READ_CACHE_SECONDS
+        if not organization or lifetime <= 0 or request.method != "GET":
+            return view_method(self, request, *args, **kwargs)
+        key = _cache_key(request, organization) + ":etag"
+        if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
+        if if_none_match:
+            known = cache.get(key)
+            if known and known["ETag"] in [tag.strip() for tag in if_none_match.split(",")]:
+                response = HttpResponseNotModified()
+                for name, value in known.items():
+                    response[name] = value
+                return response
+        response = view_method(self, request, *args, **kwargs)
+        if response.status_code in (200, 206, 304) and response.has_header("ETag"):
+            cache.set(
+                key, {name: response[name] for name in CONDITIONAL_HEADERS if response.has_header(name)}, lifetime
+            )
+        return response
 
     return wrapper
 

@@ -70,3 +70,24 @@ def test_the_cache_is_off_without_a_lifetime(settings, as_viewer, package):
     as_viewer.get(PACKAGE)
     response = as_viewer.get(PACKAGE)
     assert "ETag" not in response
+
+
+def test_a_conditional_download_is_answered_304_from_the_cache(as_viewer, package, django_assert_max_num_queries):
+    make_version(package, "1.0.0")
+    download = f"{PACKAGE}/versions/1.0.0/download"
+    etag = as_viewer.get(download)["ETag"]
+    with django_assert_max_num_queries(1):
+        response = as_viewer.get(download, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+
+
+def test_a_deleted_version_is_not_answered_304_from_the_cache(client_for, project, grant, package):
+    admin = UserFactory(username="boss", email="boss@example.com")
+    grant(project, "admin", user=admin)
+    as_admin = client_for(admin)
+    make_version(package, "1.0.0")
+    download = f"{PACKAGE}/versions/1.0.0/download"
+    etag = as_admin.get(download)["ETag"]
+    assert as_admin.delete(PACKAGE).status_code == 204
+    assert as_admin.get(download, HTTP_IF_NONE_MATCH=etag).status_code == 404
