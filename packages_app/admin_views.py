@@ -9,7 +9,7 @@ from itertools import pairwise
 from time import perf_counter
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -22,9 +22,8 @@ from packages_app.models import (
     LockEntry,
     Package,
     Version,
-    artifact_key,
-    artifact_storage,
 )
+from packages_app.replication import open_healthy_copy
 from registry.errors import RegistryError
 
 
@@ -104,10 +103,15 @@ def version_download_view(model_admin, request, object_id):
     artifact = version.artifact
     suffix = ".tar.gz" if "gzip" in artifact.media_type else ".zip"
     try:
-        # Through artifact_storage() rather than the field: the configured storage, read at call time.
-        blob = artifact_storage().open(artifact_key(artifact.sha256), "rb")
-    except FileNotFoundError:
-        raise Http404("This artifact's blob is missing from storage; the integrity check can restore it.") from None
+        # The same reader as the API: the primary, else a healthy replica.
+        __, blob = open_healthy_copy(artifact)
+    except RegistryError as exc:
+        return HttpResponse(
+            f"{exc.message} No storage location holds a good copy of sha256 {artifact.sha256}; the integrity "
+            "check restores it from a replica when one exists, or re-upload the same bytes.",
+            status=exc.status,
+            content_type="text/plain",
+        )
     response = FileResponse(
         blob,
         as_attachment=True,

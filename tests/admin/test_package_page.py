@@ -74,7 +74,7 @@ def test_package_page_query_count_does_not_grow_with_its_versions(staff_client, 
     assert len(response.context["version_history"]) == 30
 
 
-def test_downloading_a_version_whose_blob_is_missing_is_a_404_not_a_crash(
+def test_downloading_a_version_with_no_copy_left_is_a_503_that_says_so_not_a_crash(
     staff_client, publish, artifact_storage_in_tmp
 ):
     version = publish("ledger", "1.0.0")
@@ -83,4 +83,23 @@ def test_downloading_a_version_whose_blob_is_missing_is_a_404_not_a_crash(
 
     response = staff_client.get(reverse("admin:packages_app_version_download", args=[version.pk]))
 
-    assert response.status_code == 404
+    assert response.status_code == 503
+    assert version.artifact.sha256 in response.content.decode()
+
+
+def test_downloading_a_version_whose_primary_copy_is_missing_serves_a_replica(
+    staff_client, publish, artifact_storage_in_tmp
+):
+    from packages_app.replication import replicate_artifact
+
+    version = publish("ledger", "1.0.0")
+    version.package.replication_count = 2
+    version.package.save()
+    replicate_artifact(artifact_id=version.artifact_id)
+    for blob in artifact_storage_in_tmp.rglob(version.artifact.sha256):
+        blob.unlink()
+
+    response = staff_client.get(reverse("admin:packages_app_version_download", args=[version.pk]))
+
+    assert response.status_code == 200
+    assert len(b"".join(response.streaming_content)) == version.artifact.size
