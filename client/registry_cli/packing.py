@@ -2,9 +2,10 @@
 
 Reproducible by construction: the same files give the same bytes, hence the same digest, whatever the
 file system's order, timestamps, owner or umask. Entries are sorted, stamped with one fixed date and
-mode, and deflated at zlib's default level (the same zlib gives the same bytes). ``.registryignore``
-(gitignore syntax, via pathspec) leaves files out; a few things are always left out. Symbolic links
-are refused: the registry refuses links in archives, and following one could pack outside files.
+mode, and deflated at zlib's default level (the same zlib gives the same bytes) unless their first
+bytes show they do not compress. ``.registryignore`` (gitignore syntax, via pathspec) leaves files out;
+a few things are always left out. Symbolic links are refused: the registry refuses links in archives,
+and following one could pack outside files.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import os
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ ALWAYS_IGNORED = [".git/", ".hg/", ".svn/", "__pycache__/", "*.pyc", ".DS_Store"
 FIXED_DATE = (2000, 1, 1, 0, 0, 0)  # zip dates start in 1980; any fixed date makes the bytes stable
 FILE_MODE = 0o644
 CHUNK_SIZE = 1024 * 1024
+SAMPLE_SIZE = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,22 @@ def list_package_files(directory: Path) -> list[str]:
     return sorted(found)
 
 
-def _zip_entry(path: str, size: int) -> zipfile.ZipInfo:
+def _compression_for(source: Path) -> int:
+    """Stored for data that does not shrink (parquet, images, archives), else deflated.
+
+    Decided from the file's first bytes only, so the same file always gets the same choice (and the
+    archive the same bytes); deflating incompressible data would cost the most time for no gain.
+    """
+    with source.open("rb") as handle:
+        sample = handle.read(SAMPLE_SIZE)
+    if len(sample) < SAMPLE_SIZE // 4:
+        return zipfile.ZIP_DEFLATED
+    return zipfile.ZIP_STORED if len(zlib.compress(sample, 1)) >= 0.95 * len(sample) else zipfile.ZIP_DEFLATED
+
+
+def _zip_entry(path: str, size: int, compress_type: int) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(path, date_time=FIXED_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = compress_type
     info.create_system = 3  # Unix, whatever machine packs it, so the bytes do not depend on the OS
     info.external_attr = (stat.S_IFREG | FILE_MODE) << 16
     info.file_size = size  # lets zipfile pick zip64 up front for large files
@@ -124,7 +140,7 @@ def pack(directory: Path, *, output: Path) -> PackedArchive:
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for relative in files:
             source = directory / relative
-            info = _zip_entry(relative, source.stat().st_size)
+            info = _zip_entry(relative, source.stat().st_size, _compression_for(source))
             with source.open("rb") as reader, archive.open(info, "w") as writer:
                 while chunk := reader.read(CHUNK_SIZE):
                     writer.write(chunk)

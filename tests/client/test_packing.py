@@ -131,3 +131,15 @@ def test_pack_command_on_a_directory_without_manifest_exits_10(run_cli, tmp_path
 
     assert result.exit_code == ExitCode.LOCAL == 10
     assert result.stderr.startswith("NO_MANIFEST: ")
+
+
+def test_incompressible_files_are_stored_and_text_is_deflated(package_dir, tmp_path):
+    write_package(package_dir, {"data/events.parquet": os.urandom(300_000)})
+
+    archive = packing.pack(package_dir, output=tmp_path / "out.zip")
+
+    with zipfile.ZipFile(archive.path) as opened:
+        assert opened.getinfo("data/events.parquet").compress_type == zipfile.ZIP_STORED
+        assert opened.getinfo("ledger.malloy").compress_type == zipfile.ZIP_DEFLATED
+        assert opened.read("data/events.parquet") == (package_dir / "data" / "events.parquet").read_bytes()
+    assert packing.pack(package_dir, output=tmp_path / "again.zip").sha256 == archive.sha256
