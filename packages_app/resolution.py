@@ -381,7 +381,9 @@ def _admitted(text: str, numbers: list[tuple[int, int, int]]) -> list[int]:
     return sorted(positions)
 
 
-def _choose_greedily(registry: _Registry) -> dict[int, _Candidate] | None:
+def _choose_greedily(
+    registry: _Registry, constraints: Mapping[int, frozenset[int]] | None = None
+) -> dict[int, _Candidate] | None:
     """resolvelib's own first pass, without its per-round bookkeeping; None when it would backtrack.
 
     Packages are decided in the provider's order (discovery rank), each taking its highest candidate
@@ -389,14 +391,20 @@ def _choose_greedily(registry: _Registry) -> dict[int, _Candidate] | None:
     has to be revisited (a dependency with no candidate left, or a new requirement that an earlier
     choice misses), the outcome is the one resolvelib reaches; resolvelib's loop rescans every open
     package each round (quadratic in the closure), so this path keeps large closures fast and leaves
-    every conflict to resolvelib.
+    every conflict to resolvelib. ``constraints`` filter candidates as they do in the provider.
     """
     known: dict[int, list[_Need]] = {}
     chosen: dict[int, _Candidate] = {}
     heap: list[tuple[int, int]] = []
+    constraints = constraints or {}
+
+    def candidates(package_id: int) -> list[_Candidate]:
+        allowed = constraints.get(package_id)
+        every = registry.candidates[package_id]
+        return every if allowed is None else [c for c in every if c.id in allowed]
 
     def satisfiable(package_id: int, needs: list[_Need]) -> bool:
-        return any(all(c.id in need.allowed for need in needs) for c in registry.candidates[package_id])
+        return any(all(c.id in need.allowed for need in needs) for c in candidates(package_id))
 
     def add(need: _Need) -> bool:
         if need.package_id in chosen:
@@ -412,7 +420,7 @@ def _choose_greedily(registry: _Registry) -> dict[int, _Candidate] | None:
     while heap:
         _, package_id = heapq.heappop(heap)
         needs = known[package_id]
-        candidate = next(c for c in registry.candidates[package_id] if all(c.id in n.allowed for n in needs))
+        candidate = next(c for c in candidates(package_id) if all(c.id in n.allowed for n in needs))
         dependencies = registry.needs(candidate)
         if not all(
             dep.package_id in chosen or satisfiable(dep.package_id, [*known.get(dep.package_id, []), dep])
@@ -510,12 +518,15 @@ def _resolve_with_backtracking(registry: _Registry) -> dict[int, _Candidate]:
         return _raise_highest(registry, _search(registry, {}))
     except resolvelib.ResolutionImpossible as impossible:
         raise _conflict_error(registry, impossible.causes) from None
-    except resolvelib.ResolutionTooDeep:
+    except resolvelib.ResolutionTooDeep as too_deep:
+        # resolvelib can go round in circles when versions require each other in a loop; say so plainly
+        # rather than name a conflict it never established.
         raise RegistryError(
             "INVALID_PACKAGE_DEPENDENCY",
-            "The dependencies could not be resolved: the search for compatible versions took too long",
+            f"The dependencies could not be resolved: the search gave up after {too_deep.round_count} rounds "
+            "(versions that require each other in a loop)",
             status=409,
-            details={"conflicts": []},
+            details={"conflicts": [], "gaveUp": True},
         ) from None
 
 
@@ -527,7 +538,7 @@ def _search(registry: _Registry, constraints: Mapping[int, frozenset[int]]) -> d
     matter here anyway.
     """
     search = resolvelib.resolvers.Resolution(_Provider(registry, constraints), resolvelib.BaseReporter())
-    state = search.resolve(registry.needs(registry.root), max_rounds=max(100, 20 * len(registry.candidates)))
+    state = search.resolve(registry.needs(registry.root), max_rounds=max(2000, 20 * len(registry.candidates)))
     pins = state.mapping
     reachable: dict[int, _Candidate] = {}
     queue = deque([registry.root])
@@ -569,10 +580,12 @@ def _raise_highest(registry: _Registry, chosen: dict[int, _Candidate]) -> dict[i
         for candidate in higher:
             constraints = {pid: frozenset([chosen[pid].id]) for pid in earlier}
             constraints[package_id] = frozenset([candidate.id])
-            try:
-                trial = _search(registry, constraints)
-            except (resolvelib.ResolutionImpossible, resolvelib.ResolutionTooDeep):
-                continue
+            trial = _choose_greedily(registry, constraints)
+            if trial is None:
+                try:
+                    trial = _search(registry, constraints)
+                except (resolvelib.ResolutionImpossible, resolvelib.ResolutionTooDeep):
+                    continue
             if trial.get(package_id) is candidate and all(trial.get(pid) is chosen[pid] for pid in earlier):
                 chosen = trial
                 break

@@ -6,11 +6,12 @@ and resolvelib's backtracking search agree.
 """
 
 import itertools
+import os
 from unittest import mock
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from semantic_version import NpmSpec
 from semantic_version import Version as SemVer
@@ -110,7 +111,10 @@ def _fast_path_declined(builder, root) -> bool:
 
 
 PROPERTY_SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    # RESOLVER_PROPERTY_EXAMPLES=2000 for a longer hunt than CI's.
+    max_examples=int(os.environ.get("RESOLVER_PROPERTY_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 
@@ -128,12 +132,20 @@ def test_resolutions_are_valid_and_maximal_and_conflicts_have_no_solution(regist
         transaction.set_rollback(True)
 
     solutions = all_solutions(data, root)
+    note(f"registry {data!r}, root {root!r}")
+    note(f"outcome {outcome!r} {getattr(outcome, 'details', '')}; searched {searched!r}")
     event(type(outcome).__name__ if isinstance(outcome, dict) else outcome.code)
     event(f"fast path declined: {needed_backtracking}")
     if isinstance(outcome, dict):
         assert outcome in solutions
         assert not any(dominates(other, outcome) for other in solutions)
         assert searched == outcome
+    elif outcome.code == "INVALID_PACKAGE_DEPENDENCY" and outcome.details.get("gaveUp"):
+        # resolvelib's known weakness (about 1 in 20,000 of these registries): it circles on loops of
+        # versions requiring each other; the report must say it gave up, not invent a conflict.
+        event("search gave up")
+        assert outcome.details["conflicts"] == []
+        assert "gave up" in outcome.message
     elif outcome.code == "INVALID_PACKAGE_DEPENDENCY":
         assert solutions == []
         assert outcome.details["conflicts"]

@@ -166,3 +166,25 @@ def test_the_lock_records_the_breadth_first_edge_and_depth(registry):
     assert (nodes["b"].parent_id, nodes["b"].depth) == (None, 1)
     assert (nodes["c"].parent_id, nodes["c"].depth, nodes["c"].range) == (None, 1, "1.0.0")
     assert (b.pk, nodes["c"].version_id, "^1.0.0") in resolution.edges
+
+
+def test_a_search_that_circles_on_a_loop_of_versions_says_it_gave_up(registry):
+    # Found by hypothesis: resolvelib re-pins a, b and c in a loop and never settles (no solution exists).
+    cases = {
+        "a": {"1.1.0": {"c": "*", "b": "^2.0.0"}, "1.0.0": {"b": ">=1.1.0 <2.0.0"}},
+        "b": {
+            "1.0.0": {"c": "<=1.1.0"},
+            "1.1.0": {"a": "2.0.0", "c": ">1.0.0"},
+            "1.2.0": {"a": ">1.0.0"},
+            "2.0.0": {"a": "1.0.0", "c": "~1.1.0"},
+        },
+        "c": {"2.0.0": {}, "1.1.0": {"a": "*", "b": "1.0.0"}, "1.0.0": {}},
+    }
+    for name in cases:
+        registry.package(name)
+    for name, versions in cases.items():
+        for version, deps in versions.items():
+            registry.version(name, version, deps)
+    error = refused(registry, {"b": "*", "a": "<=1.1.0", "c": ">=1.1.0 <2.0.0"})
+    assert error.code == "INVALID_PACKAGE_DEPENDENCY"
+    assert error.details == {"conflicts": [], "gaveUp": True}
