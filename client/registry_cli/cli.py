@@ -326,19 +326,27 @@ def _wait_for_index(state: State, client: RegistryClient, ref: PackageRef, versi
 def publish(state: State, directory: Path, target: str, version: str | None, wait: bool, wait_timeout: float) -> None:
     """Pack DIRECTORY and upload it as a new version (safe to re-run: same bytes are a no-op)."""
     manifest = packing.read_manifest(directory)
-    version = _strict_version(version or manifest.get("version"))
+    declared = manifest.get("version")
+    version = _strict_version(version or (declared if isinstance(declared, str) else None))
     if version is None:
         raise CliError("NO_VERSION", 'Give --version X.Y.Z or a "version" in publisher.json', exit_code=ExitCode.USAGE)
     parts = target.split("/")
-    if len(parts) == 2:
-        name = manifest.get("name") if isinstance(manifest.get("name"), str) else directory.resolve().name
-        parts.append(name)
-    if len(parts) != 3 or not all(NAME.match(part) for part in parts):
+    if len(parts) not in (2, 3) or not all(NAME.match(part) for part in parts):
         raise CliError(
             "INVALID_TARGET",
-            f"--to must be ORG/PROJECT[/PACKAGE] with names of letters, digits, _ and - (got {'/'.join(parts)!r})",
+            f"--to must be ORG/PROJECT[/PACKAGE], names of letters, digits, _ and - (got {target!r})",
             exit_code=ExitCode.USAGE,
         )
+    if len(parts) == 2:
+        name = manifest.get("name") if isinstance(manifest.get("name"), str) else directory.resolve().name
+        if not NAME.match(name):
+            raise CliError(
+                "INVALID_PACKAGE_NAME",
+                f"Package name {name!r} (from publisher.json or the directory) is not letters, digits, _ and -; "
+                "name the package in --to ORG/PROJECT/PACKAGE",
+                exit_code=ExitCode.USAGE,
+            )
+        parts.append(name)
     ref = PackageRef(*parts, version=version)
     with tempfile.TemporaryDirectory(prefix="registry-cli-") as workdir, state.client() as client:
         archive = packing.pack(directory, output=Path(workdir) / f"{ref.package}-{version}.zip")

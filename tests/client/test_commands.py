@@ -8,6 +8,8 @@ from registry_cli.cli import cli
 from registry_cli.errors import ExitCode
 from registry_cli.progress import PlainProgress, RichProgress, make_progress
 
+from tests.client.conftest import write_package
+
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
 def test_every_command_takes_json_server_quiet_retries_and_timeout(command):
@@ -86,3 +88,21 @@ def test_on_a_terminal_progress_is_a_bar_with_bytes_rate_and_time_left():
 
 def test_off_a_terminal_progress_is_plain_lines():
     assert isinstance(make_progress(description="upload", total=10, enabled=True, stream=io.StringIO()), PlainProgress)
+
+
+def test_publish_refuses_a_manifest_name_that_cannot_be_a_package_name(run_cli, tmp_path):
+    directory = write_package(tmp_path / "pkg", {"publisher.json": '{"name": "my ledger", "version": "1.0.0"}'})
+
+    result = run_cli("publish", str(directory), "--to", "acme/finance", "--server", "http://registry.test")
+
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr.startswith("INVALID_PACKAGE_NAME: ")
+
+
+def test_publish_without_any_version_says_where_to_give_one(run_cli, tmp_path):
+    directory = write_package(tmp_path / "pkg", {"publisher.json": '{"name": "ledger", "version": 1}'})
+
+    result = run_cli("publish", str(directory), "--to", "acme/finance", "--server", "http://registry.test")
+
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr.startswith("NO_VERSION: ")

@@ -11,7 +11,7 @@ from registry.errors import RegistryError
 from registry.models import Role
 from tests.client.conftest import CONSOLE_SCRIPT, write_package
 from tests.client.proxy import DroppingProxy
-from tests.factories import UserFactory, make_token
+from tests.factories import UserFactory, make_token, make_version
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server thread must see committed rows
 
@@ -140,8 +140,6 @@ def test_a_download_cut_mid_way_resumes_from_where_it_stopped(cli, live_server, 
 
 
 def test_download_without_a_version_fetches_the_latest(cli, package, tmp_path):
-    from tests.factories import make_version
-
     make_version(package, "1.0.0")
     latest = make_version(package, "1.2.0")
 
@@ -172,8 +170,6 @@ def test_download_refuses_bytes_that_do_not_match_the_announced_digest(
 def test_download_of_a_blob_the_server_finds_corrupt_exits_7_after_retrying(
     cli, package, artifact_storage_in_tmp, tmp_path
 ):
-    from tests.factories import make_version
-
     version = make_version(package, "1.0.0")
     blob = artifact_storage_in_tmp / version.artifact.file.name
     blob.write_bytes(bytes(version.artifact.size))  # same length, other bytes, and no healthy replica
@@ -187,8 +183,6 @@ def test_download_of_a_blob_the_server_finds_corrupt_exits_7_after_retrying(
 
 
 def test_info_and_versions_show_the_package_and_its_versions(cli, package):
-    from tests.factories import make_version
-
     make_version(package, "1.0.0")
     make_version(package, "1.1.0")
 
@@ -204,8 +198,6 @@ def test_info_and_versions_show_the_package_and_its_versions(cli, package):
 
 
 def test_info_with_a_version_shows_that_version(cli, package):
-    from tests.factories import make_version
-
     make_version(package, "1.0.0")
 
     result = cli("info", "acme/finance/ledger@1.0.0", "--json")
@@ -215,8 +207,6 @@ def test_info_with_a_version_shows_that_version(cli, package):
 
 
 def test_archive_and_unarchive_change_the_archive_status(cli, package):
-    from tests.factories import make_version
-
     version = make_version(package, "1.0.0")
 
     archived = cli("archive", "acme/finance/ledger@1.0.0", "--json")
