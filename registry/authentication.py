@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
@@ -22,7 +23,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         secret = secret.strip()
         if not secret or " " in secret:
             raise exceptions.AuthenticationFailed("Malformed Authorization header: expected 'Bearer <token>'.")
-        token = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(secret)).first()
+        token = self._lookup(ApiToken.digest_of(secret))
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
         if token.revoked_at is not None:
@@ -34,6 +35,27 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         self._record_use(token)
         return token.user, token
 
+    @staticmethod
+    def _lookup(digest: str) -> ApiToken | None:
+        """The token row, from the shared cache when the read cache is on (one round trip, no SQL).
+
+        The key carries the global read-cache generation, which every staff-admin write (revoking a
+        token, deactivating a user) and ``revoke_token`` bump, so those take effect on the next request;
+        expiry is checked on every request from the token itself.
+        """
+        lifetime = settings.REGISTRY_READ_CACHE_SECONDS
+        if lifetime <= 0:
+            return ApiToken.objects.select_related("user").filter(digest=digest).first()
+        from registry.api.read_cache import global_generation
+
+        key = f"auth-token:{global_generation()}:{digest}"
+        token = cache.get(key)
+        if token is None:
+            token = ApiToken.objects.select_related("user").filter(digest=digest).first()
+            if token is not None:
+                cache.set(key, token, lifetime)
+        return token
+
     def authenticate_header(self, request) -> str:
         return f'{self.keyword} realm="api"'
 
@@ -43,6 +65,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         window = timedelta(seconds=settings.REGISTRY_TOKEN_LAST_USED_RESOLUTION)
         if token.last_used_at is None or now - token.last_used_at >= window:
+            # A cached token row keeps an old last_used_at: let one request per window write it.
+            if settings.REGISTRY_READ_CACHE_SECONDS > 0 and not cache.add(
+                f"auth-token-used:{token.pk}", 1, int(window.total_seconds()) or 1
+            ):
+                return
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
 

@@ -37,6 +37,9 @@ def revoke_token(*, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        from registry.api.read_cache import invalidate
+
+        transaction.on_commit(invalidate)  # a cached token row must not outlive its revocation
     return token
 
 

@@ -44,6 +44,10 @@ def invalidate(organization: str | None = None) -> None:
         cache.set(key, 1, None)
 
 
+def global_generation() -> int:
+    return cache.get(GLOBAL_GENERATION_KEY, 0)
+
+
 def _generations(organization: str) -> tuple[int, int]:
     values = cache.get_many([GLOBAL_GENERATION_KEY, _organization_key(organization)])
     return values.get(GLOBAL_GENERATION_KEY, 0), values.get(_organization_key(organization), 0)
