@@ -190,7 +190,7 @@ def requirements_for_publish(
 # --- the in-memory registry resolvelib works on --------------------------------------------------
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Candidate:
     id: int  # Version.pk, ROOT_ID for the version being published
     package_id: int
@@ -220,6 +220,7 @@ class _Registry:
         self.candidates: dict[int, list[_Candidate]] = {}  # newest first
         self.names: dict[int, str] = {}
         self.labels: dict[int, str] = {}
+        self.by_id: dict[int, _Candidate] = {}
         self.queries = 0
         self.rank: dict[int, int] = {}  # breadth-first discovery order: the order packages are decided in
         self._allowed: dict[tuple[int, str], frozenset[int]] = {}
@@ -248,7 +249,7 @@ class _Registry:
         last: _Candidate | None = None
         for pk, package_id, major, minor, patch, dep_package_id, dep_range in rows:
             if last is None or last.id != pk:
-                last = _Candidate(id=pk, package_id=package_id, numbers=(major, minor, patch))
+                last = _Candidate(pk, package_id, (major, minor, patch), [])
                 self.candidates[package_id].append(last)
             if dep_package_id is not None:
                 last.declared.append((dep_package_id, dep_range))
@@ -261,7 +262,7 @@ class _Registry:
             self.names.update(Package.objects.filter(pk__in=unnamed).values_list("pk", "name"))
         for candidates in self.candidates.values():
             for candidate in candidates:
-                self.labels[candidate.id] = f"{self.names[candidate.package_id]}@{candidate.version}"
+                self.by_id[candidate.id] = candidate
 
     def allowed(self, package_id: int, text: str) -> frozenset[int]:
         key = (package_id, text)
@@ -282,6 +283,9 @@ class _Registry:
         return self._needs[candidate.id]
 
     def label(self, candidate_id: int) -> str:
+        if candidate_id not in self.labels:  # built when asked: most candidates never need one
+            candidate = self.by_id[candidate_id]
+            self.labels[candidate_id] = f"{self.names[candidate.package_id]}@{candidate.version}"
         return self.labels[candidate_id]
 
     def fill(self) -> None:
