@@ -79,3 +79,16 @@ def test_releasing_a_malformed_version_shows_what_was_expected(cli, drafts):
     assert result.exit_code == 6
     assert result.error[0].startswith("INVALID_VERSION: ")
     assert "  provided: 1.0" in result.error
+
+
+def test_components_status_filter_shows_only_that_status(cli, drafts, publisher):
+    services.update_component(component=drafts[0], content="card2()", author=publisher)  # still a draft
+    assert cli("release", "acme/finance", "--version", "1.0.0").exit_code == 0
+    services.update_component(component=drafts[1], content="stack2()", author=publisher)  # published -> modified
+
+    result = cli("components", "acme/finance", "--status", "modified", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    assert [(c["name"], c["status"], c["lastPublishedVersion"]) for c in result.json()] == [
+        ("ArticleLayout", "modified", 1)
+    ]
