@@ -9,6 +9,7 @@ overwrite each other's entries.
 import time
 
 from django.core.cache import cache as default_cache
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import SimpleRateThrottle
 
 from registry.authentication import request_token
@@ -28,14 +29,24 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
-        key = f"{self.key}:{window}"
+        return self._count(f"{self.key}:{window}") <= self.num_requests
+
+    def _count(self, key: str) -> int:
+        """This window's count including this request."""
+        if isinstance(self.cache, RedisCache):
+            # One round trip: INCR and set the expiry together (Django's incr costs two, plus an add).
+            client = self.cache._cache.get_client(key, write=True)
+            pipeline = client.pipeline()
+            redis_key = self.cache.make_and_validate_key(key)
+            pipeline.incr(redis_key)
+            pipeline.expire(redis_key, self.duration + 1)
+            return int(pipeline.execute()[0])
         self.cache.add(key, 0, self.duration + 1)
         try:
-            count = self.cache.incr(key)
+            return self.cache.incr(key)
         except ValueError:  # expired between add and incr: this request opens the window
             self.cache.set(key, 1, self.duration + 1)
-            count = 1
-        return count <= self.num_requests
+            return 1
 
     def wait(self):
         return max(1.0, self.window_ends - self.now)
