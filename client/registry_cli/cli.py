@@ -290,7 +290,7 @@ def _wait_for_index(state: State, client: RegistryClient, ref: PackageRef, versi
         if status == "indexed":
             return detail
         if status == "failed":
-            # v0 versions carry no error text (Credible's shape); staff see it in the admin
+            # the version detail carries the reason as indexError
             reason = detail.get("indexError") or "the server gives no reason; reindex or ask staff"
             raise CliError(
                 "INDEXING_FAILED",

@@ -60,7 +60,11 @@ class VersionDetailSerializer(VersionSerializer):
 
     sha256 = serializers.CharField(source="artifact.sha256")
     size = serializers.IntegerField(source="artifact.size")
+    indexError = serializers.SerializerMethodField(help_text="Why indexing failed, in words; null unless failed")
     replicas = serializers.SerializerMethodField()
+
+    def get_indexError(self, version) -> str | None:
+        return (version.index_error or None) if version.index_status == IndexStatus.FAILED else None
 
     @extend_schema_field(ReplicaSerializer(many=True))
     def get_replicas(self, version) -> list[dict]:

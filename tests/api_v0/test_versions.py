@@ -51,6 +51,7 @@ def test_a_version_is_shown_in_the_golden_shape_with_digests_and_replica_health(
         **version_json(version),
         "sha256": version.artifact.sha256,
         "size": version.artifact.size,
+        "indexError": None,
         "replicas": [],  # none recorded until the replication task has run
     }
 
@@ -176,3 +177,11 @@ def test_a_missing_blob_is_503_and_reuploading_identical_bytes_restores_it(
 
 def test_a_stranger_cannot_download(as_stranger, published):
     assert download(as_stranger).status_code == 404
+
+
+def test_a_failed_version_says_why_in_words(as_viewer, published):
+    Version.objects.filter(pk=published["1.0.0"].pk).update(
+        index_status="failed", index_error="entry ../../etc/passwd escapes the archive root"
+    )
+    response = as_viewer.get(f"{VERSIONS}/1.0.0")
+    assert response.json()["indexError"] == "entry ../../etc/passwd escapes the archive root"
