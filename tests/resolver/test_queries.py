@@ -34,3 +34,21 @@ def test_dependencies_of_versions_no_range_admits_are_not_followed(registry, dja
     with django_assert_num_queries(1):  # core's versions (its name came with the requirement)
         resolution = resolve(root_label="app@1.0.0", requirements=registry.requirements({"core": "^1.0.0"}))
     assert resolution.chosen == {"core": "1.0.0"}
+
+
+def test_a_synthetic_200_package_closure_resolves_within_depth_plus_three_queries(
+    project, django_assert_max_num_queries
+):
+    from bench.resolve import build_synthetic_registry
+    from packages_app.resolution import Requirement
+
+    synthetic = build_synthetic_registry(project=project, packages=200, seed=7)
+    by_name = {package.name: package for package in synthetic.packages}
+    requirements = [
+        Requirement(package=by_name[name], reference=name, range=text) for name, text in synthetic.roots.items()
+    ]
+    with django_assert_max_num_queries(synthetic.layers + 3):
+        resolution = resolve(root_label="app@1.0.0", requirements=requirements)
+    assert len(resolution.nodes) == 200
+    assert resolution.depth == synthetic.layers
+    assert resolution.queries == resolution.depth + 1
