@@ -309,15 +309,16 @@ def main() -> int:
             f"gunicorn: {args.workers} workers x {args.threads} threads; wrk: {args.connections} connections, "
             f"{args.seconds} s per endpoint"
         )
+        rates = {}
         for label, url, extra in targets:
             result = wrk(url, token=token, seconds=args.seconds, connections=args.connections, headers=extra)
+            rates[label] = result["rps"]
             bad = f"  ({result['bad']} non-2xx/3xx!)" if result["bad"] else ""
             print(
                 f"registry {label:<40} {result['rps']:9.1f} req/s   p50 {result['p50']:>8}   p99 {result['p99']:>8}{bad}"
             )
-        print(
-            f"registry v0 publish (100 kB archives, sequential): {publish_rate(base, token, args.publishes):.1f} versions/s"
-        )
+        rates["publish"] = publish_rate(base, token, args.publishes)
+        print(f"registry v0 publish (100 kB archives, sequential): {rates['publish']:.1f} versions/s")
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -326,9 +327,31 @@ def main() -> int:
         with contextlib.suppress(Exception):  # cleanup only
             flush_redis(redis_url)
     if not args.no_verdaccio:
-        for line in run_verdaccio(args.seconds, args.connections):
+        lines = run_verdaccio(args.seconds, args.connections)
+        for line in lines:
             print(line)
+        print_verdicts(rates, lines)
     return 0
+
+
+def print_verdicts(rates: dict[str, float], verdaccio_lines: list[str]) -> None:
+    """The issue's targets: detail and version list >= Verdaccio's package document; publish >= its publish."""
+    found = {}
+    for line in verdaccio_lines:
+        if match := re.match(r"verdaccio GET package document: ([\d.]+) requests/s", line):
+            found["document"] = float(match.group(1))
+        elif match := re.match(r"verdaccio publish: ([\d.]+) versions/s", line):
+            found["publish"] = float(match.group(1))
+    checks = [
+        ("package detail", "package detail", "document"),
+        ("version list", "version list (20 versions)", "document"),
+        ("publish", "publish", "publish"),
+    ]
+    for name, ours, theirs in checks:
+        if theirs in found and ours in rates:
+            ratio = rates[ours] / found[theirs]
+            verdict = "met" if ratio >= 1 else "MISSED"
+            print(f"target {name}: {rates[ours]:.1f} vs Verdaccio {found[theirs]:.1f} = {ratio:.2f}x ({verdict})")
 
 
 if __name__ == "__main__":
