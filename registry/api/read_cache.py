@@ -20,7 +20,8 @@ import re
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from registry.authentication import is_read_only
@@ -66,10 +67,20 @@ def _etag_of(data) -> str:
     return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
-def _answer(request, data, headers: dict[str, str], etag: str):
+def _render(self, request, data):
+    """JSON bytes when the client negotiated JSON (cached as such: no re-rendering on a hit), else None."""
+    renderer = getattr(request, "accepted_renderer", None)
+    if not isinstance(renderer, JSONRenderer):
+        return None
+    return renderer.render(data, request.accepted_media_type, self.get_renderer_context())
+
+
+def _answer(request, data, headers: dict[str, str], etag: str, body: bytes | None):
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
     if etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*":
         response = HttpResponseNotModified()
+    elif body is not None:
+        response = HttpResponse(body, content_type="application/json", headers=headers)
     else:
         response = Response(data, headers=headers)
     response["ETag"] = etag
@@ -89,15 +100,17 @@ def cached_read(view_method):
         key = _cache_key(request, organization)
         hit = cache.get(key)
         if hit is not None:
-            data, headers, etag = hit
-            return _answer(request, data, headers, etag)
+            data, headers, etag, body = hit
+            return _answer(request, data, headers, etag, body)
         response = view_method(self, request, *args, **kwargs)
         if response.status_code != 200 or not isinstance(response, Response):
             return response
         headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
         etag = _etag_of(response.data)
-        cache.set(key, (response.data, headers, etag), lifetime)
-        return _answer(request, response.data, headers, etag)
+        body = _render(self, request, response.data)
+        # Rendered JSON is all a JSON client needs; other renderers (the browsable API) get the data.
+        cache.set(key, (None if body is not None else response.data, headers, etag, body), lifetime)
+        return _answer(request, response.data, headers, etag, body)
 
     return wrapper
 

@@ -91,3 +91,14 @@ def test_a_deleted_version_is_not_answered_304_from_the_cache(client_for, projec
     etag = as_admin.get(download)["ETag"]
     assert as_admin.delete(PACKAGE).status_code == 204
     assert as_admin.get(download, HTTP_IF_NONE_MATCH=etag).status_code == 404
+
+
+def test_a_cached_version_list_keeps_its_paging_headers_and_body(as_viewer, package):
+    for number in ("1.0.0", "1.1.0", "1.2.0"):
+        make_version(package, number)
+    first = as_viewer.get(f"{PACKAGE}/versions?limit=2")
+    again = as_viewer.get(f"{PACKAGE}/versions?limit=2")
+    assert again.content == first.content
+    assert again["X-Total-Count"] == first["X-Total-Count"] == "3"
+    assert again["Link"] == first["Link"]
+    assert again["Content-Type"] == "application/json"
