@@ -55,6 +55,13 @@ def digest_stream(stream: IO[bytes]) -> Digests:
     return Digests(sha256=sha256.hexdigest(), md5=md5.hexdigest(), size=size)
 
 
+def _holds_whole_blob(storage, key: str, size: int) -> bool:
+    try:
+        return storage.exists(key) and storage.size(key) == size
+    except FileNotFoundError:
+        return False
+
+
 def store_artifact(*, stream: IO[bytes], digests: Digests, media_type: str = "application/octet-stream") -> Artifact:
     """The artifact for these bytes, writing the blob first if storage does not hold it.
 
@@ -64,9 +71,17 @@ def store_artifact(*, stream: IO[bytes], digests: Digests, media_type: str = "ap
     """
     storage = artifact_storage()
     key = artifact_key(digests.sha256)
-    if not storage.exists(key):
+    if not _holds_whole_blob(storage, key, digests.size):
+        if storage.exists(key):
+            storage.delete(key)  # a partial blob left by a crash or a full disk: never trust it
         stream.seek(0)
-        saved = storage.save(key, stream)
+        try:
+            saved = storage.save(key, stream)
+        except BaseException:
+            # A failed write must not leave a partial file at a content address later uploads would trust.
+            with contextlib.suppress(Exception):
+                storage.delete(key)
+            raise
         if saved != key:  # a concurrent writer won the race with the same bytes: keep theirs
             storage.delete(saved)
     artifact = Artifact.objects.filter(sha256=digests.sha256).first()
