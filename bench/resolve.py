@@ -22,9 +22,12 @@ from pathlib import Path
 if __name__ == "__main__":  # runnable as a script from anywhere
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import gc
+
     import django
 
     django.setup()
+    gc.freeze()  # as the web and worker processes do after startup (config/wsgi.py, config/celery.py)
 
 from packages_app.models import Artifact, Dependency, Package, Version
 from registry.models import Project

@@ -7,6 +7,7 @@ For more information on this file, see
 https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
 """
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -14,3 +15,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
+
+# What startup built (modules, settings, URLconf) lives as long as the process. Freezing it keeps the
+# cyclic collector from rescanning it in every full collection: those pauses were a third of the time of
+# a large dependency resolution.
+gc.freeze()

@@ -238,7 +238,7 @@ class _Registry:
         """
         self.queries += 1
         rows = (
-            Version.objects.filter(package_id__in=package_ids, archive_status=ArchiveStatus.UNARCHIVE)
+            Version.objects.filter(package__pk__in_array=package_ids, archive_status=ArchiveStatus.UNARCHIVE)
             .order_by("package_id", "-major", "-minor", "-patch")
             .values_list(
                 "pk", "package_id", "major", "minor", "patch", "dependencies__package_id", "dependencies__range"
@@ -259,7 +259,7 @@ class _Registry:
         unnamed = [package_id for package_id in self.candidates if package_id not in self.names]
         if unnamed:
             self.queries += 1
-            self.names.update(Package.objects.filter(pk__in=unnamed).values_list("pk", "name"))
+            self.names.update(Package.objects.filter(pk__in_array=unnamed).values_list("pk", "name"))
         for candidates in self.candidates.values():
             for candidate in candidates:
                 self.by_id[candidate.id] = candidate

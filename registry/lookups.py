@@ -1,0 +1,26 @@
+"""``field__in_array=[...]``: membership in a large list as one bound array on PostgreSQL.
+
+``__in`` binds one parameter per element, and Django prepares each one in Python; for the thousands of
+ids a resolver layer asks for, that preparation costs more than the query. PostgreSQL takes the whole
+list as a single array parameter (``= ANY(%s)``); other databases get a plain ``IN (...)``.
+"""
+
+from django.db.models import Field, Lookup
+
+
+@Field.register_lookup
+class InArray(Lookup):
+    lookup_name = "in_array"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        if not values:
+            return "1 = 0", list(lhs_params)
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
