@@ -259,7 +259,7 @@ ARCHIVE_MAX_COMPRESSION_RATIO = env_int("ARCHIVE_MAX_COMPRESSION_RATIO", 200)
 _broker_redis = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 REDIS_CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or _broker_redis
 if REDIS_CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "registry.cache.RegistryRedisCache", "LOCATION": REDIS_CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Seconds a hot API read (package detail/list, version list) is cached; writes invalidate it at once
@@ -322,9 +322,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # The function that compiles component source (see components_app.compiler for the contract).
-REGISTRY_COMPONENT_COMPILER = os.environ.get(
-    "REGISTRY_COMPONENT_COMPILER", "components_app.compiler.default_compiler"
-)
+REGISTRY_COMPONENT_COMPILER = os.environ.get("REGISTRY_COMPONENT_COMPILER", "components_app.compiler.default_compiler")
 
 # Tokens: how often (seconds) last-use is written, so authentication is not a write on every request.
 REGISTRY_TOKEN_LAST_USED_RESOLUTION = env_int("REGISTRY_TOKEN_LAST_USED_RESOLUTION", 60)

@@ -1,6 +1,6 @@
 """``Authorization: Bearer <token>`` authentication for both API surfaces."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -65,13 +65,22 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         window = timedelta(seconds=settings.REGISTRY_TOKEN_LAST_USED_RESOLUTION)
         if token.last_used_at is None or now - token.last_used_at >= window:
-            # A cached token row keeps an old last_used_at: let one request per window write it.
+            # A cached token row keeps an old last_used_at: this process remembers its own last write,
+            # and across processes one request per window wins the shared marker and writes it.
+            if now - _recorded_here.get(token.digest, EPOCH) < window:
+                return
+            _recorded_here[token.digest] = now
             if settings.REGISTRY_READ_CACHE_SECONDS > 0 and not cache.add(
                 f"auth-token-used:{token.pk}", 1, int(window.total_seconds()) or 1
             ):
                 return
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
+
+
+# token digest -> when this process last recorded its use (saves a cache round trip per request)
+_recorded_here: dict[str, datetime] = {}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def request_token(request) -> ApiToken | None:

@@ -8,7 +8,7 @@ overwrite each other's entries.
 
 import time
 
-from django.core.cache import cache as default_cache
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -18,7 +18,10 @@ from registry.authentication import request_token
 class FixedWindowRateThrottle(SimpleRateThrottle):
     """At most ``num_requests`` per ``duration``-second window, counted with the cache's atomic incr."""
 
-    cache = default_cache
+    @property
+    def cache(self):
+        # The backend itself: ``django.core.cache.cache`` is a proxy, never an instance of RedisCache.
+        return caches["default"]
 
     def allow_request(self, request, view):
         if self.rate is None:

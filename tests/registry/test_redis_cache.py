@@ -1,0 +1,47 @@
+"""The shared Redis cache: one client per pool, and rate limits counted in one round trip."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from registry.throttling import TokenRateThrottle
+from registry.tokens import issue_token
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def redis_cache(settings, broker_url):
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "registry.cache.RegistryRedisCache", "LOCATION": broker_url}}
+    cache = caches["default"]
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_the_redis_cache_reuses_one_client_per_pool(redis_cache):
+    client = redis_cache._cache.get_client(write=True)
+    assert redis_cache._cache.get_client(write=True) is client
+    redis_cache.set("k", 1)
+    assert redis_cache.get("k") == 1
+
+
+@pytest.mark.urls("tests.probe_urls")
+def test_rate_limits_on_redis_count_with_one_pipelined_round_trip(redis_cache, user, monkeypatch):
+    import redis
+
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "2/minute", "anon": "2/minute"})
+    pipelines = []
+    real_execute = redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *a, **k: pipelines.append([c[0][0] for c in self.command_stack]) or real_execute(self, *a, **k),
+    )
+    _, secret = issue_token(user=user, name="ci")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    statuses = [client.get("/api/v0/probe").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert pipelines == [["INCRBY", "EXPIRE"]] * 3
