@@ -21,8 +21,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +29,10 @@ import urllib.request
 import uuid
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runnable as a script from anywhere
+
+from bench.gunicorn_server import start_gunicorn, stop_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 VERDACCIO_BENCH = ROOT.parent / "shared" / "peers" / "verdaccio-bench.sh"
@@ -123,12 +125,6 @@ def seed() -> None:
 
 
 # --- Driving it ------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def recreate_database(url: str) -> None:
@@ -267,21 +263,7 @@ def main() -> int:
         token = seeded["token"]
         print(f"synthetic registry: {PACKAGES} packages x {VERSIONS} versions built in {seeded['seconds']:.1f} s")
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-             "config.wsgi"],
-            cwd=ROOT, env=env, start_new_session=True,
-        )  # fmt: skip
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not come up")
+        server, base = start_gunicorn(env)
 
         api = f"{base}/api/v0/organizations/{ORG}/projects/{PROJECT}"
         package = f"{api}/packages/package-0500"
@@ -321,8 +303,7 @@ def main() -> int:
         print(f"registry v0 publish (100 kB archives, sequential): {rates['publish']:.1f} versions/s")
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            stop_gunicorn(server)
         shutil.rmtree(scratch, ignore_errors=True)
         with contextlib.suppress(Exception):  # cleanup only
             flush_redis(redis_url)

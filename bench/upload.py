@@ -17,25 +17,20 @@ import hashlib
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runnable as a script from anywhere
+
+from bench.gunicorn_server import start_gunicorn, stop_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/registry_bench"
 MB = 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build_archive(path: Path, size_mb: int) -> None:
@@ -170,21 +165,7 @@ def main() -> int:
         size = archive.stat().st_size
         md5 = md5_of(archive)
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-             "config.wsgi"],
-            cwd=ROOT, env=env, start_new_session=True,
-        )  # fmt: skip
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not come up")
+        server, base = start_gunicorn(env)
 
         # Warm the worker (imports, connections) with a small upload before measuring.
         status, _, body = upload(base, token, "big-warmup", "1.0.0", small, md5_of(small))
@@ -223,8 +204,7 @@ def main() -> int:
         return 0
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            stop_gunicorn(server)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
