@@ -145,13 +145,9 @@ def verify_replicas(*, batch_size: int = 50) -> RepairReport | None:
 
 def replica_health(artifact: Artifact) -> list[dict]:
     """What the last checks found, for the version API (uses prefetched replicas when present)."""
-    return [
-        {"location": r.location, "status": r.status, "checkedAt": r.checked_at}
-        for r in sorted(
-            artifact.replicas.all(),
-            key=lambda r: storage_locations().index(r.location) if r.location in storage_locations() else 99,
-        )
-    ]
+    order = {location: position for position, location in enumerate(storage_locations())}
+    replicas = sorted(artifact.replicas.all(), key=lambda r: order.get(r.location, len(order)))
+    return [{"location": r.location, "status": r.status, "checkedAt": r.checked_at} for r in replicas]
 
 
 def _candidate_locations(artifact: Artifact) -> Iterator[str]:
