@@ -84,6 +84,7 @@ def seed() -> None:
     big = stored(archive_bytes("package-0000", "1.0.0", MB))
     now = timezone.now()
     with transaction.atomic():
+        count = int(os.environ.get("BENCH_SEED_PACKAGES", PACKAGES))
         packages = Package.objects.bulk_create(
             Package(
                 project=project,
@@ -92,7 +93,7 @@ def seed() -> None:
                 resource_identifier=f"{ORG}/{PROJECT}/package-{n:04d}",
                 tags=["bench"],
             )
-            for n in range(PACKAGES)
+            for n in range(count)
         )
         numbers = [(1 + i // 10, i % 10, 0) for i in range(VERSIONS)]  # 1.0.0 .. 2.9.0
         versions, used = [], []
@@ -214,6 +215,43 @@ def run_verdaccio(seconds: int, connections: int) -> list[str]:
     return lines
 
 
+def measure_reads(base: str, token: str, args) -> dict[str, float]:
+    """wrk against each read endpoint, printed as it goes; requests per second by label."""
+    api = f"{base}/api/v0/organizations/{ORG}/projects/{PROJECT}"
+    package = f"{api}/packages/package-0500"
+    download = f"{api}/packages/package-0000/versions/1.0.0/download"
+    status, headers, body = fetch(download, token)
+    if status != 200 or len(body) < MB:
+        raise RuntimeError(f"download answered {status} with {len(body)} bytes")
+    etag = headers.get("ETag")
+    status, _, _ = fetch(download, token, **{"If-None-Match": etag})
+    if status != 304:
+        raise RuntimeError(f"conditional download answered {status}, not 304")
+    targets = [
+        ("package detail", package, {}),
+        ("package list (page of 100)", f"{api}/packages?limit=100", {}),
+        ("version list (20 versions)", f"{package}/versions", {}),
+        ("download 1 MB artifact", download, {}),
+        ("conditional GET -> 304", download, {"If-None-Match": etag}),
+    ]
+    status, headers, _ = fetch(package, token)
+    if headers.get("ETag"):
+        targets.append(("package detail, If-None-Match -> 304", package, {"If-None-Match": headers["ETag"]}))
+    for _label, url, extra in targets:
+        fetch(url, token, **extra)  # warm the workers and caches
+    print(
+        f"gunicorn: {args.workers} workers x {args.threads} threads; wrk: {args.connections} connections, "
+        f"{args.seconds} s per endpoint"
+    )
+    rates = {}
+    for label, url, extra in targets:
+        result = wrk(url, token=token, seconds=args.seconds, connections=args.connections, headers=extra)
+        rates[label] = result["rps"]
+        bad = f"  ({result['bad']} non-2xx/3xx!)" if result["bad"] else ""
+        print(f"registry {label:<40} {result['rps']:9.1f} req/s   p50 {result['p50']:>8}   p99 {result['p99']:>8}{bad}")
+    return rates
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
@@ -222,6 +260,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--publishes", type=int, default=50, help="sequential 100 kB publishes to time")
     parser.add_argument("--no-verdaccio", action="store_true", help="skip the Verdaccio side")
+    parser.add_argument(
+        "--publish-only", action="store_true", help="only the publish rate (an empty registry: quick to iterate on)"
+    )
     args = parser.parse_args()
 
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -248,6 +289,8 @@ def main() -> int:
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)
+    if args.publish_only:
+        env["BENCH_SEED_PACKAGES"] = "0"
     server = None
     try:
         recreate_database(database_url)
@@ -261,44 +304,12 @@ def main() -> int:
             .splitlines()[-1]
         )
         token = seeded["token"]
-        print(f"synthetic registry: {PACKAGES} packages x {VERSIONS} versions built in {seeded['seconds']:.1f} s")
+        if not args.publish_only:
+            print(f"synthetic registry: {PACKAGES} packages x {VERSIONS} versions built in {seeded['seconds']:.1f} s")
 
         server, base = start_gunicorn(env)
 
-        api = f"{base}/api/v0/organizations/{ORG}/projects/{PROJECT}"
-        package = f"{api}/packages/package-0500"
-        download = f"{api}/packages/package-0000/versions/1.0.0/download"
-        status, headers, body = fetch(download, token)
-        if status != 200 or len(body) < MB:
-            raise RuntimeError(f"download answered {status} with {len(body)} bytes")
-        etag = headers.get("ETag")
-        status, _, _ = fetch(download, token, **{"If-None-Match": etag})
-        if status != 304:
-            raise RuntimeError(f"conditional download answered {status}, not 304")
-        targets = [
-            ("package detail", package, {}),
-            ("package list (page of 100)", f"{api}/packages?limit=100", {}),
-            ("version list (20 versions)", f"{package}/versions", {}),
-            ("download 1 MB artifact", download, {}),
-            ("conditional GET -> 304", download, {"If-None-Match": etag}),
-        ]
-        status, headers, _ = fetch(package, token)
-        if headers.get("ETag"):
-            targets.append(("package detail, If-None-Match -> 304", package, {"If-None-Match": headers["ETag"]}))
-        for _label, url, extra in targets:
-            fetch(url, token, **extra)  # warm the workers and caches
-        print(
-            f"gunicorn: {args.workers} workers x {args.threads} threads; wrk: {args.connections} connections, "
-            f"{args.seconds} s per endpoint"
-        )
-        rates = {}
-        for label, url, extra in targets:
-            result = wrk(url, token=token, seconds=args.seconds, connections=args.connections, headers=extra)
-            rates[label] = result["rps"]
-            bad = f"  ({result['bad']} non-2xx/3xx!)" if result["bad"] else ""
-            print(
-                f"registry {label:<40} {result['rps']:9.1f} req/s   p50 {result['p50']:>8}   p99 {result['p99']:>8}{bad}"
-            )
+        rates = {} if args.publish_only else measure_reads(base, token, args)
         rates["publish"] = publish_rate(base, token, args.publishes)
         print(f"registry v0 publish (100 kB archives, sequential): {rates['publish']:.1f} versions/s")
     finally:

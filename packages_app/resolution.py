@@ -715,6 +715,8 @@ def record_dependencies(*, version: Version, requirements: Sequence[Requirement]
 
     ROOT_ID in ``resolution`` stands for ``version``; the lock never changes afterwards.
     """
+    if not requirements and not resolution.nodes:
+        return
     with transaction.atomic():
         dependencies = [
             Dependency(version=version, package=r.package, reference=r.reference, range=r.range) for r in requirements

@@ -109,6 +109,7 @@ def create_version(
     manifest: dict | None = None,
     description: str = "",
     tags: list[str] | None = None,
+    archive_status: str = ArchiveStatus.UNARCHIVE,
 ) -> Version:
     """Add an immutable version to a locked package. The caller holds the package row lock.
 
@@ -121,19 +122,6 @@ def create_version(
             "Version must follow semantic versioning (MAJOR.MINOR.PATCH)",
             details={"provided": version, "expected": "X.Y.Z format"},
         )
-    __, created = UsedVersionNumber.objects.get_or_create(
-        project=package.project,
-        package_name=package.name.lower(),
-        version=version,
-        defaults={"sha256": artifact.sha256},
-    )
-    if not created:
-        raise RegistryError(
-            "VERSION_EXISTS",
-            f"Package version {version} already exists",
-            status=409,
-            details={"version": version},
-        )
     new = Version(
         package=package,
         version=version,
@@ -145,8 +133,27 @@ def create_version(
         manifest=manifest or {},
         description=description,
         tags=tags or [],
+        archive_status=archive_status,
     )
-    new.full_clean()
+    # Field checks only. Each of full_clean's other checks would cost a query for something already
+    # settled: the references were just looked up, the numbers parsed above, and uniqueness is the
+    # UsedVersionNumber row's job (backed, like the check constraints, by the database).
+    new.clean_fields(exclude={"package", "artifact", "author"})
+    try:
+        with transaction.atomic():
+            UsedVersionNumber.objects.create(
+                project_id=package.project_id,
+                package_name=package.name.lower(),
+                version=version,
+                sha256=artifact.sha256,
+            )
+    except IntegrityError:
+        raise RegistryError(
+            "VERSION_EXISTS",
+            f"Package version {version} already exists",
+            status=409,
+            details={"version": version},
+        ) from None
     new.save()
     return new
 
@@ -388,31 +395,30 @@ def _add_version(
     archive_status: str | None,
 ) -> tuple[Version, bool]:
     """The new version, or the existing one when it holds the same bytes (a retry). Package row is locked."""
-    used = UsedVersionNumber.objects.filter(
-        project=package.project, package_name=package.name.lower(), version=version
-    ).first()
-    if used is not None:
-        existing = package.versions.select_related("artifact").filter(version=version).first()
-        if existing is None:
-            raise version_exists(version, reason="this version number was used before and deleted")
-        if existing.artifact.sha256 != artifact.sha256:
-            raise version_exists(version, reason="it holds other bytes")
-        return existing, False
     # The artifact may be an old orphan the sweep is about to remove: lock it so it cannot go meanwhile.
     if not Artifact.objects.select_for_update().filter(pk=artifact.pk).exists():
         raise RegistryError("ARTIFACT_GONE", "The stored file disappeared; retry the upload.", status=503)
     description = manifest.get("description") if isinstance(manifest.get("description"), str) else ""
-    new = create_version(
-        package=package,
-        version=version,
-        artifact=artifact,
-        author=author,
-        manifest=manifest,
-        description=description,
-    )
-    if archive_status == ArchiveStatus.ARCHIVE:
-        new.archive_status = ArchiveStatus.ARCHIVE
-        new.save(update_fields=["archive_status", "updated_at"])
+    try:
+        new = create_version(
+            package=package,
+            version=version,
+            artifact=artifact,
+            author=author,
+            manifest=manifest,
+            description=description,
+            archive_status=archive_status or ArchiveStatus.UNARCHIVE,
+        )
+    except RegistryError as exc:
+        if exc.code != "VERSION_EXISTS":
+            raise
+        # The number is taken: a retry with the same bytes gets the existing version back.
+        existing = package.versions.select_related("artifact").filter(version=version).first()
+        if existing is None:
+            raise version_exists(version, reason="this version number was used before and deleted") from None
+        if existing.artifact.sha256 != artifact.sha256:
+            raise version_exists(version, reason="it holds other bytes") from None
+        return existing, False
     return new, True
 
 

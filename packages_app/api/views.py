@@ -47,14 +47,10 @@ class PackageLookupMixin:
     def get_package(self) -> Package:
         project = self.get_project()
         name = self.kwargs["package"]
-        package = (
-            Package.objects.visible_to(self.request.user)
-            .filter(project=project, name__iexact=name)
-            .select_related("project__organization")  # access checks walk package -> project -> organization
-            .with_latest()
-            .first()
-        )
-        if package is None:
+        package = Package.objects.filter(project=project, name__iexact=name).with_latest().first()
+        if package is not None:
+            package.project = project  # access checks walk package -> project -> organization
+        if package is None or not self.grants.can_read(package):
             raise not_found("package", name)
         return package
 
@@ -126,7 +122,8 @@ class PackageListView(V0View):
     @cached_read
     def get(self, request, org, project):
         found = self.get_project()
-        packages = Package.objects.visible_to(request.user).filter(project=found).with_latest().order_by("name")
+        packages = self.grants.readable_packages(Package.objects.filter(project=found), found)
+        packages = packages.with_latest().order_by("name")
         return self.paginated(packages, PackageSerializer)
 
 
@@ -188,12 +185,11 @@ class PackageDetailView(PackageLookupMixin, V0View):
     )
     def post(self, request, org, project, package):
         found_project = self.get_project()
-        existing = (
-            Package.objects.visible_to(request.user)
-            .filter(project=found_project, name__iexact=package)
-            .select_related("project__organization")
-            .first()
-        )
+        existing = Package.objects.filter(project=found_project, name__iexact=package).first()
+        if existing is not None:
+            existing.project = found_project
+            if not self.grants.can_read(existing):
+                existing = None  # a package the caller cannot see: judge the write on the project
         self.require(existing or found_project, WRITE)
         package_part = _json_part(request, "package", PackagePartSerializer)
         version_part = _json_part(request, "version", VersionPartSerializer) or {}

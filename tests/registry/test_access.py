@@ -1,10 +1,11 @@
 """Visibility and roles: grants reach down from organizations to projects to packages."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from packages_app.models import Package
-from registry.access import ADMIN, READ, WRITE, effective_rank, has_rank
-from registry.models import Organization, Project, Role
+from registry.access import ADMIN, READ, WRITE, GrantSnapshot, effective_rank, has_rank
+from registry.models import Grant, Organization, Project, Role
 from tests.factories import GroupFactory, OrganizationFactory, PackageFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +64,75 @@ def test_anonymous_users_see_nothing(package):
 
     assert not Package.objects.visible_to(AnonymousUser()).exists()
     assert effective_rank(AnonymousUser(), package) == 0
+
+
+# --- GrantSnapshot judges in Python exactly as the querysets and effective_rank judge in SQL -------------
+
+
+@pytest.fixture
+def small_registry():
+    """Two organizations; the first holds two projects with two packages each."""
+    acme, other = OrganizationFactory(name="acme"), OrganizationFactory(name="other")
+    finance, sales = ProjectFactory(organization=acme, name="finance"), ProjectFactory(organization=acme, name="sales")
+    elsewhere = ProjectFactory(organization=other, name="elsewhere")
+    packages = [PackageFactory(project=p, name=f"{p.name}-{i}") for p in (finance, sales, elsewhere) for i in (1, 2)]
+    return {
+        "organization": acme,
+        "project": finance,
+        "package": packages[0],
+        "other_project": sales,
+        "other_package": packages[2],
+        "other_organization": other,
+        "objects": [acme, other, finance, sales, elsewhere, *packages],
+    }
+
+
+@pytest.mark.parametrize(
+    "grants",
+    [
+        [],
+        [("organization", Role.ADMIN)],
+        [("organization", Role.MEMBER), ("project", Role.MODELER)],
+        [("project", Role.VIEWER)],
+        [("package", Role.ADMIN), ("other_project", Role.VIEWER)],
+        [("other_package", Role.MODELER), ("other_organization", Role.MODELER)],
+        [("package", Role.VIEWER), ("package", Role.MODELER, "group")],
+        [("project", Role.ADMIN, "group"), ("other_package", Role.VIEWER)],
+    ],
+    ids=lambda grants: "+".join("-".join(map(str, g)) for g in grants) or "none",
+)
+def test_the_grant_snapshot_agrees_with_visible_to_and_effective_rank(small_registry, grants):
+    user = UserFactory(username="judged")
+    group = GroupFactory(name="judged-group")
+    group.user_set.add(user)
+    for scope, role, *via in grants:
+        principal = {"group": group} if via else {"user": user}
+        Grant.objects.create(**{scope.removeprefix("other_"): small_registry[scope]}, role=role, **principal)
+
+    snapshot = GrantSnapshot(user)
+    visible = {
+        Organization: set(Organization.objects.visible_to(user)),
+        Project: set(Project.objects.visible_to(user)),
+        Package: set(Package.objects.visible_to(user)),
+    }
+    for obj in small_registry["objects"]:
+        assert snapshot.can_read(obj) == (obj in visible[type(obj)]), obj
+        assert snapshot.rank(obj) == effective_rank(user, obj), obj
+
+
+def test_the_grant_snapshot_gives_staff_everything_and_anonymous_nothing(small_registry):
+    staff = UserFactory(username="root", is_staff=True)
+    for obj in small_registry["objects"]:
+        assert GrantSnapshot(staff).rank(obj) == ADMIN
+        assert not GrantSnapshot(AnonymousUser()).can_read(obj)
+
+
+def test_the_grant_snapshot_narrows_a_package_list_to_granted_packages(small_registry, django_assert_num_queries):
+    user = UserFactory(username="narrow")
+    Grant.objects.create(package=small_registry["package"], user=user, role=Role.VIEWER)
+    project = small_registry["project"]
+    with django_assert_num_queries(1):
+        snapshot = GrantSnapshot(user)
+    assert list(snapshot.readable_packages(Package.objects.filter(project=project), project)) == [
+        small_registry["package"]
+    ]

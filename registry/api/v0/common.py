@@ -1,5 +1,6 @@
 """What every v0 view shares: the base class, name lookups that answer 404, and schema helpers."""
 
+from django.utils.functional import cached_property
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -8,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS
 
-from registry.access import require
+from registry.access import GrantSnapshot, require
 from registry.api.pagination import V0Pagination
 from registry.authentication import is_read_only
 from registry.errors import not_found
@@ -105,26 +106,34 @@ class V0View(GenericAPIView):
     pagination_class = V0Pagination
     schema = V0AutoSchema()
 
+    @cached_property
+    def grants(self) -> GrantSnapshot:
+        """The caller's grants, loaded once per request: lookups by name and role checks judge from it."""
+        return GrantSnapshot(self.request.user)
+
     def require(self, obj, needed: int) -> None:
         # A read-only token reads whatever its user may read, admin-only listings included; it only never writes.
         writing = self.request.method not in SAFE_METHODS
-        require(self.request.user, obj, needed, read_only_token=writing and is_read_only(self.request))
+        require(
+            self.request.user,
+            obj,
+            needed,
+            read_only_token=writing and is_read_only(self.request),
+            grants=self.grants,
+        )
 
     def get_organization(self) -> Organization:
         name = self.kwargs["org"]
-        organization = Organization.objects.visible_to(self.request.user).by_name(name).first()
-        if organization is None:
+        organization = Organization.objects.by_name(name).first()
+        if organization is None or not self.grants.can_read(organization):
             raise not_found("organization", name)
         return organization
 
     def get_project(self) -> Project:
         org, name = self.kwargs["org"], self.kwargs["project"]
-        project = (
-            Project.objects.visible_to(self.request.user).by_name(org, name).select_related("organization").first()
-        )
-        if project is None:
-            if not Organization.objects.visible_to(self.request.user).by_name(org).exists():
-                raise not_found("organization", org)
+        project = Project.objects.by_name(org, name).select_related("organization").first()
+        if project is None or not self.grants.can_read(project):
+            self.get_organization()  # 404 for the organization when the caller cannot see it either
             raise not_found("project", name)
         return project
 
