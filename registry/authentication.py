@@ -1,5 +1,7 @@
 """``Authorization: Bearer <token>`` authentication for both API surfaces."""
 
+import pickle
+import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -23,7 +25,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         secret = secret.strip()
         if not secret or " " in secret:
             raise exceptions.AuthenticationFailed("Malformed Authorization header: expected 'Bearer <token>'.")
-        token = self._lookup(ApiToken.digest_of(secret))
+        token = self._lookup(request, ApiToken.digest_of(secret))
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
         if token.revoked_at is not None:
@@ -36,24 +38,33 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return token.user, token
 
     @staticmethod
-    def _lookup(digest: str) -> ApiToken | None:
-        """The token row, from the shared cache when the read cache is on (one round trip, no SQL).
+    def _lookup(request, digest: str) -> ApiToken | None:
+        """The token row, from the shared cache when the read cache is on (no SQL).
 
         The key carries the global read-cache generation, which every staff-admin write (revoking a
         token, deactivating a user) and ``revoke_token`` bump, so those take effect on the next request;
-        expiry is checked on every request from the token itself.
+        expiry is checked on every request from the token itself. Each process also keeps the cached
+        bytes it last read, under the same generation, so a token used again costs no round trip.
         """
         lifetime = settings.REGISTRY_READ_CACHE_SECONDS
         if lifetime <= 0:
             return ApiToken.objects.select_related("user").filter(digest=digest).first()
-        from registry.api.read_cache import global_generation
+        from registry.api.read_cache import generations
 
-        key = f"auth-token:{global_generation()}:{digest}"
+        generation = generations(request)[0]
+        kept = _tokens_here.get(digest)
+        if kept is not None and kept[0] == generation and kept[1] > time.monotonic():
+            return pickle.loads(kept[2])  # a fresh object per request: nothing is shared between threads
+        key = f"auth-token:{generation}:{digest}"
         token = cache.get(key)
         if token is None:
             token = ApiToken.objects.select_related("user").filter(digest=digest).first()
-            if token is not None:
-                cache.set(key, token, lifetime)
+            if token is None:
+                return None
+            cache.set(key, token, lifetime)
+        if len(_tokens_here) >= TOKENS_KEPT:
+            _tokens_here.clear()
+        _tokens_here[digest] = (generation, time.monotonic() + lifetime, pickle.dumps(token))
         return token
 
     def authenticate_header(self, request) -> str:
@@ -80,6 +91,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
 # token digest -> when this process last recorded its use (saves a cache round trip per request)
 _recorded_here: dict[str, datetime] = {}
+# token digest -> (global generation, monotonic expiry, pickled token row with its user)
+_tokens_here: dict[str, tuple[int, float, bytes]] = {}
+TOKENS_KEPT = 10_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -38,8 +38,10 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         """This window's count including this request."""
         if isinstance(self.cache, RedisCache):
             # One round trip: INCR and set the expiry together (Django's incr costs two, plus an add).
+            # No MULTI/EXEC: each command is atomic, and a counter left without its expiry would only
+            # need a crash between two commands sent in one packet.
             client = self.cache._cache.get_client(key, write=True)
-            pipeline = client.pipeline()
+            pipeline = client.pipeline(transaction=False)
             redis_key = self.cache.make_and_validate_key(key)
             pipeline.incr(redis_key)
             pipeline.expire(redis_key, self.duration + 1)

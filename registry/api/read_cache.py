@@ -45,17 +45,28 @@ def invalidate(organization: str | None = None) -> None:
         cache.set(key, 1, None)
 
 
-def global_generation() -> int:
-    return cache.get(GLOBAL_GENERATION_KEY, 0)
+def generations(request, organization: str | None = None) -> tuple[int, int]:
+    """The (global, organization) generations for this request: one round trip, then kept on the request.
 
-
-def _generations(organization: str) -> tuple[int, int]:
-    values = cache.get_many([GLOBAL_GENERATION_KEY, _organization_key(organization)])
-    return values.get(GLOBAL_GENERATION_KEY, 0), values.get(_organization_key(organization), 0)
+    ``organization`` defaults to the one in the path. Authentication and the read cache both need the
+    numbers; reading them once saves a round trip on every cached read.
+    """
+    http_request = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    if organization is None:
+        match = _ORG_PATH.match(http_request.path)
+        organization = match.group(1) if match else ""
+    memo = getattr(http_request, "_read_cache_generations", None)
+    if memo is not None and memo[0] == organization.lower():
+        return memo[1]
+    keys = [GLOBAL_GENERATION_KEY] + ([_organization_key(organization)] if organization else [])
+    values = cache.get_many(keys)
+    found = (values.get(GLOBAL_GENERATION_KEY, 0), values.get(keys[-1], 0) if organization else 0)
+    http_request._read_cache_generations = (organization.lower(), found)
+    return found
 
 
 def _cache_key(request, organization: str) -> str:
-    global_generation, organization_generation = _generations(organization)
+    global_generation, organization_generation = generations(request, organization)
     caller = f"{request.user.pk}:{int(is_read_only(request))}"
     accept = request.META.get("HTTP_ACCEPT", "")
     raw = f"{global_generation}:{organization_generation}:{caller}:{accept}:{request.get_full_path()}"
