@@ -63,7 +63,7 @@ def _validate_type(type_) -> str:
 
 
 def _ensure_name_free(*, project: Project, name: str, exclude_id=None) -> None:
-    clash = Component.objects.filter(project=project, name__iexact=name)
+    clash = Component.objects.filter(project=project, name__lower=name.lower())
     if exclude_id is not None:
         clash = clash.exclude(pk=exclude_id)
     if clash.exists():
@@ -300,7 +300,7 @@ def purge_project_components(*, project: Project) -> None:
 
 def component_package_of(project: Project) -> Package | None:
     """A project's component package: the package named after the project."""
-    return Package.objects.filter(project=project, name__iexact=project.name).first()
+    return Package.objects.filter(project=project, name__lower=project.name.lower()).first()
 
 
 @transaction.atomic

@@ -102,7 +102,9 @@ class PackageQuerySet(models.QuerySet):
         )
 
     def in_project(self, organization: str, project: str) -> "PackageQuerySet":
-        return self.filter(project__organization__name__iexact=organization, project__name__iexact=project)
+        return self.filter(
+            project__organization__name__lower=organization.lower(), project__name__lower=project.lower()
+        )
 
     def with_latest(self) -> "PackageQuerySet":
         """Annotate ``latest_version_id``, ``latest_version_string`` and ``latest_index_status``.

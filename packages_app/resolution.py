@@ -138,7 +138,9 @@ def parse_requirements(*, project: Project, declared: Mapping[str, str], user) -
     lookup = Q()
     for org_name, project_name, package_name in set(wanted.values()):
         lookup |= Q(
-            project__organization__name__iexact=org_name, project__name__iexact=project_name, name__iexact=package_name
+            project__organization__name__lower=org_name.lower(),
+            project__name__lower=project_name.lower(),
+            name__lower=package_name.lower(),
         )
     found = {
         (p.project.organization.name.lower(), p.project.name.lower(), p.name.lower()): p

@@ -278,7 +278,7 @@ def _lock_or_create_package(*, project: Project, name: str, changes: PackageChan
     Two requests creating the same package race on the unique index: the loser's insert waits for the
     winner's commit, fails inside its savepoint, and then locks the winner's row.
     """
-    package = Package.objects.select_for_update().filter(project=project, name__iexact=name).first()
+    package = Package.objects.select_for_update().filter(project=project, name__lower=name.lower()).first()
     if package is not None:
         return package, False
     package = Package(
@@ -293,7 +293,7 @@ def _lock_or_create_package(*, project: Project, name: str, changes: PackageChan
             package.save()
         return package, True
     except IntegrityError as exc:
-        package = Package.objects.select_for_update().filter(project=project, name__iexact=name).first()
+        package = Package.objects.select_for_update().filter(project=project, name__lower=name.lower()).first()
         if package is None:  # the clash was on resourceIdentifier, taken by another package meanwhile
             raise validation_failed(
                 "resourceIdentifier", "Package with this resource identifier already exists."

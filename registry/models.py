@@ -59,7 +59,7 @@ class OrganizationQuerySet(models.QuerySet):
         )
 
     def by_name(self, name: str) -> "OrganizationQuerySet":
-        return self.filter(name__iexact=name)
+        return self.filter(name__lower=name.lower())
 
 
 class Organization(TimestampedModel):
@@ -97,7 +97,7 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def by_name(self, organization: str, project: str) -> "ProjectQuerySet":
-        return self.filter(organization__name__iexact=organization, name__iexact=project)
+        return self.filter(organization__name__lower=organization.lower(), name__lower=project.lower())
 
 
 class Project(TimestampedModel):

@@ -108,7 +108,7 @@ def delete_organization(*, organization: Organization) -> None:
 
 def create_project(*, organization: Organization, name: str, description: str = "") -> Project:
     with transaction.atomic():
-        if Project.objects.filter(organization=organization, name__iexact=name).exists():
+        if Project.objects.filter(organization=organization, name__lower=name.lower()).exists():
             raise RegistryError("PROJECT_EXISTS", f"Project {name} already exists", status=409, details={"name": name})
         project = Project(organization=organization, name=name, description=description)
         _full_clean(project, {"name": "name"})

@@ -42,3 +42,22 @@ def test_last_use_is_written_once_per_window_however_many_requests(client_for, v
     for _ in range(5):
         client.get(PACKAGE)
     assert ApiToken.objects.get(name="busy").last_used_at is not None
+
+
+def test_a_token_used_again_in_the_same_process_costs_no_shared_cache_round_trip(as_viewer, package, monkeypatch):
+    from registry import authentication
+
+    as_viewer.get(PACKAGE)
+    shared, token_reads = authentication.cache, []
+
+    class CountingCache:
+        def __getattr__(self, name):
+            return getattr(shared, name)
+
+        def get(self, key, *args, **kwargs):
+            token_reads.append(key)
+            return shared.get(key, *args, **kwargs)
+
+    monkeypatch.setattr(authentication, "cache", CountingCache())
+    assert as_viewer.get(PACKAGE).status_code == 200
+    assert token_reads == []
