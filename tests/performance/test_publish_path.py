@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.api_v0.conftest import BASE, upload
+from tests.api_v0.conftest import upload
 from tests.factories import make_version
 
 pytestmark = pytest.mark.django_db
