@@ -27,6 +27,23 @@ def test_the_redis_cache_reuses_one_client_per_pool(redis_cache):
     assert redis_cache.get("k") == 1
 
 
+def test_incr_on_redis_counts_in_one_round_trip_and_refuses_a_missing_key(redis_cache, monkeypatch):
+    import redis
+
+    commands = []
+    real_execute = redis.Redis.execute_command
+    monkeypatch.setattr(
+        redis.Redis, "execute_command", lambda self, *a, **k: commands.append(a[0]) or real_execute(self, *a, **k)
+    )
+    redis_cache.set("generation", 1, None)
+    assert redis_cache.incr("generation") == 2
+    assert redis_cache.incr("generation", 5) == 7
+    assert commands == ["SET", "EVAL", "EVAL"]
+    with pytest.raises(ValueError, match="not found"):
+        redis_cache.incr("missing")
+    assert redis_cache.get("missing") is None
+
+
 @pytest.mark.urls("tests.probe_urls")
 def test_rate_limits_on_redis_count_with_one_pipelined_round_trip(redis_cache, user, monkeypatch):
     import redis
