@@ -42,7 +42,7 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def lock_project(project: Project) -> Project:
-    return Project.objects.select_for_update().select_related("organization").get(pk=project.pk)
+    return Project.objects.select_for_update(of=("self",)).select_related("organization").get(pk=project.pk)
 
 
 # --- Components --------------------------------------------------------------------------------------

@@ -161,8 +161,9 @@ if S3_BUCKET:
         },
     }
 else:
+    # Files appear whole or not at all (see packages_app.storage).
     ARTIFACT_STORAGE = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "packages_app.storage.AtomicFileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT / "artifacts", "base_url": None},
     }
 
@@ -176,7 +177,7 @@ if S3_BUCKET:
 else:
     REPLICA_STORAGES = {
         f"replica-{n}": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "packages_app.storage.AtomicFileSystemStorage",
             "OPTIONS": {"location": MEDIA_ROOT / f"replica-{n}", "base_url": None},
         }
         for n in range(1, env_int("REGISTRY_FILESYSTEM_REPLICAS", 2) + 1)

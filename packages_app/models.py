@@ -101,6 +101,14 @@ class PackageQuerySet(models.QuerySet):
             | Q(pk__in=Grant.objects.filter(who, package__isnull=False).values("package_id"))
         )
 
+    def named(self, project: Project, name: str) -> "PackageQuerySet":
+        """The package called ``name`` (any case) in ``project``: at most one row, so no ordering.
+
+        The default ordering would join projects and organizations only to sort that row, and make a
+        ``select_for_update()`` lock their rows too, serializing every publish in the organization.
+        """
+        return self.filter(project=project, name__lower=name.lower()).order_by()
+
     def in_project(self, organization: str, project: str) -> "PackageQuerySet":
         return self.filter(
             project__organization__name__lower=organization.lower(), project__name__lower=project.lower()

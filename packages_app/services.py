@@ -62,6 +62,26 @@ def _holds_whole_blob(storage, key: str, size: int) -> bool:
         return False
 
 
+def store_blob(*, stream: IO[bytes], key: str, size: int) -> None:
+    """Write ``stream`` at content address ``key`` in primary storage unless a whole blob is there already."""
+    storage = artifact_storage()
+    if _holds_whole_blob(storage, key, size):
+        return
+    if storage.exists(key):
+        storage.delete(key)  # a partial blob (a store without atomic writes, a crash): never trust it
+    stream.seek(0)
+    try:
+        saved = storage.save(key, stream)
+    except BaseException:
+        # A failed write must not leave a partial file at a content address later uploads would trust.
+        with contextlib.suppress(Exception):
+            if not _holds_whole_blob(storage, key, size):  # a concurrent writer's whole blob stays
+                storage.delete(key)
+        raise
+    if saved != key:  # a concurrent writer won the race with the same bytes: keep theirs
+        storage.delete(saved)
+
+
 def store_artifact(*, stream: IO[bytes], digests: Digests, media_type: str = "application/octet-stream") -> Artifact:
     """The artifact for these bytes, writing the blob first if storage does not hold it.
 
@@ -69,21 +89,8 @@ def store_artifact(*, stream: IO[bytes], digests: Digests, media_type: str = "ap
     row commits, and a blob whose transaction then fails is removed by the orphan sweep. Identical bytes
     share one artifact; re-sending identical bytes restores a missing blob.
     """
-    storage = artifact_storage()
     key = artifact_key(digests.sha256)
-    if not _holds_whole_blob(storage, key, digests.size):
-        if storage.exists(key):
-            storage.delete(key)  # a partial blob left by a crash or a full disk: never trust it
-        stream.seek(0)
-        try:
-            saved = storage.save(key, stream)
-        except BaseException:
-            # A failed write must not leave a partial file at a content address later uploads would trust.
-            with contextlib.suppress(Exception):
-                storage.delete(key)
-            raise
-        if saved != key:  # a concurrent writer won the race with the same bytes: keep theirs
-            storage.delete(saved)
+    store_blob(stream=stream, key=key, size=digests.size)
     artifact = Artifact.objects.filter(sha256=digests.sha256).first()
     if artifact is not None:
         return artifact
@@ -278,7 +285,7 @@ def _lock_or_create_package(*, project: Project, name: str, changes: PackageChan
     Two requests creating the same package race on the unique index: the loser's insert waits for the
     winner's commit, fails inside its savepoint, and then locks the winner's row.
     """
-    package = Package.objects.select_for_update().filter(project=project, name__lower=name.lower()).first()
+    package = Package.objects.select_for_update().named(project, name).first()
     if package is not None:
         return package, False
     package = Package(
@@ -293,7 +300,7 @@ def _lock_or_create_package(*, project: Project, name: str, changes: PackageChan
             package.save()
         return package, True
     except IntegrityError as exc:
-        package = Package.objects.select_for_update().filter(project=project, name__lower=name.lower()).first()
+        package = Package.objects.select_for_update().named(project, name).first()
         if package is None:  # the clash was on resourceIdentifier, taken by another package meanwhile
             raise validation_failed(
                 "resourceIdentifier", "Package with this resource identifier already exists."

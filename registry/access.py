@@ -81,14 +81,18 @@ class GrantSnapshot:
         self.projects_below: set[int] = set()
         if self.everything or not (user.is_authenticated and user.is_active):
             return
-        rows = Grant.objects.filter(principal_q(user)).values_list(
-            "role",
-            "organization_id",
-            "project_id",
-            "project__organization_id",
-            "package_id",
-            "package__project_id",
-            "package__project__organization_id",
+        rows = (
+            Grant.objects.filter(principal_q(user))
+            .order_by()
+            .values_list(
+                "role",
+                "organization_id",
+                "project_id",
+                "project__organization_id",
+                "package_id",
+                "package__project_id",
+                "package__project__organization_id",
+            )
         )
         for role, organization, project, project_organization, package, package_project, package_organization in rows:
             rank = ROLE_RANK[Role(role)]

@@ -59,7 +59,7 @@ class OrganizationQuerySet(models.QuerySet):
         )
 
     def by_name(self, name: str) -> "OrganizationQuerySet":
-        return self.filter(name__lower=name.lower())
+        return self.filter(name__lower=name.lower()).order_by()  # one row: sorting it only costs
 
 
 class Organization(TimestampedModel):
@@ -97,7 +97,8 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def by_name(self, organization: str, project: str) -> "ProjectQuerySet":
-        return self.filter(organization__name__lower=organization.lower(), name__lower=project.lower())
+        # One row: the default ordering would join organizations only to sort it.
+        return self.filter(organization__name__lower=organization.lower(), name__lower=project.lower()).order_by()
 
 
 class Project(TimestampedModel):

@@ -118,7 +118,7 @@ def create_project(*, organization: Organization, name: str, description: str = 
 
 def update_project(*, project: Project, changes: Changes) -> Project:
     with transaction.atomic():
-        locked = Project.objects.select_for_update().select_related("organization").get(pk=project.pk)
+        locked = Project.objects.select_for_update(of=("self",)).select_related("organization").get(pk=project.pk)
         if changes.apply(locked):
             _full_clean(locked, {})
             locked.save()

@@ -23,7 +23,7 @@ def artifact_storage_in_tmp(settings, tmp_path):
         **settings.STORAGES,
         **{
             location: {
-                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "BACKEND": "packages_app.storage.AtomicFileSystemStorage",
                 "OPTIONS": {"location": tmp_path / location},
             }
             for location in settings.REGISTRY_STORAGE_LOCATIONS

@@ -47,7 +47,7 @@ class PackageLookupMixin:
     def get_package(self) -> Package:
         project = self.get_project()
         name = self.kwargs["package"]
-        package = Package.objects.filter(project=project, name__lower=name.lower()).with_latest().first()
+        package = Package.objects.named(project, name).with_latest().first()
         if package is not None:
             package.project = project  # access checks walk package -> project -> organization
         if package is None or not self.grants.can_read(package):
@@ -185,7 +185,7 @@ class PackageDetailView(PackageLookupMixin, V0View):
     )
     def post(self, request, org, project, package):
         found_project = self.get_project()
-        existing = Package.objects.filter(project=found_project, name__lower=package.lower()).first()
+        existing = Package.objects.named(found_project, package).first()
         if existing is not None:
             existing.project = found_project
             if not self.grants.can_read(existing):

@@ -87,3 +87,26 @@ def test_twenty_uploads_of_different_versions_all_land_and_latest_is_the_highest
     assert Version.objects.count() == THREADS
     package = Package.objects.with_latest().get()
     assert package.latest_version_string == f"1.{THREADS - 1}.0"
+
+
+def test_a_publish_holding_its_package_lock_leaves_the_project_and_organization_rows_unlocked(setting):
+    """A lock query with joins (the default ordering brings two) would lock the joined rows too, and
+    serialize every publish in the organization behind the one in flight."""
+    from django.db import connections, transaction
+
+    project, author = setting
+    publish(project, author, "1.0.0", archive_for("1.0.0"))
+    package = Package.objects.get()
+    with transaction.atomic():
+        Package.objects.select_for_update().named(project, "LEDGER").first()
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT id FROM registry_project WHERE id = %s FOR UPDATE NOWAIT", [project.pk])
+                cursor.execute(
+                    "SELECT id FROM registry_organization WHERE id = %s FOR UPDATE NOWAIT", [project.organization_id]
+                )
+                with pytest.raises(Exception, match="could not obtain lock"):
+                    cursor.execute("SELECT id FROM packages_app_package WHERE id = %s FOR UPDATE NOWAIT", [package.pk])
+        finally:
+            other.close()

@@ -1,0 +1,35 @@
+"""Filesystem storage for artifacts whose files appear whole or not at all.
+
+Django's ``FileSystemStorage`` streams a new file into place chunk by chunk, so until the last chunk a
+reader, or another upload of the same bytes checking whether the content address is already filled,
+sees a partial file there (and a crash leaves one behind). Here each file is first written under a
+private ``.partial-*`` name in the same directory (an upload's temporary file is still moved, not
+copied) and then hard-linked to its name: atomic, and never replacing an existing file, which keeps
+Django's contract of picking another name when the one asked for is taken. A ``.partial-*`` file left
+by a crash has no artifact row, so the orphan sweep removes it.
+"""
+
+import os
+import posixpath
+import uuid
+
+from django.core.files.storage import FileSystemStorage
+
+PARTIAL_PREFIX = ".partial-"
+
+
+class AtomicFileSystemStorage(FileSystemStorage):
+    def _save(self, name, content):
+        directory, filename = posixpath.split(name)
+        partial = super()._save(posixpath.join(directory, f"{PARTIAL_PREFIX}{uuid.uuid4().hex}-{filename}"), content)
+        partial_path = self.path(partial)
+        try:
+            while True:
+                try:
+                    os.link(partial_path, self.path(name))
+                    break
+                except FileExistsError:
+                    name = self.get_available_name(name)
+        finally:
+            os.unlink(partial_path)
+        return str(name).replace("\\", "/")
