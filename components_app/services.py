@@ -629,7 +629,8 @@ def publish_package(*, project: Project, version: str, description: str = "", ta
     if dependencies:
         record_dependencies(version=new_version, requirements=requirements, resolution=resolution)
     schedule_indexing(new_version.id)
-    schedule_replication(artifact_id=new_version.artifact_id)
+    if new_version.package.replication_count > 1:  # the primary copy alone is recorded by store_artifact
+        schedule_replication(artifact_id=new_version.artifact_id)
     return PublishResult(
         version=new_version,
         validation=_validation_report(components=components, numbers=numbers, previous=previous),

@@ -19,9 +19,11 @@ from django.utils import timezone
 from packages_app.models import (
     ArchiveStatus,
     Artifact,
+    ArtifactReplica,
     Dependency,
     LockEntry,
     Package,
+    ReplicaStatus,
     UsedVersionNumber,
     Version,
     artifact_key,
@@ -62,11 +64,14 @@ def _holds_whole_blob(storage, key: str, size: int) -> bool:
         return False
 
 
-def store_blob(*, stream: IO[bytes], key: str, size: int) -> None:
-    """Write ``stream`` at content address ``key`` in primary storage unless a whole blob is there already."""
+def store_blob(*, stream: IO[bytes], key: str, size: int) -> bool:
+    """Write ``stream`` at content address ``key`` in primary storage unless a whole blob is there already.
+
+    True when the blob there now is the one this call wrote (the bytes the caller hashed).
+    """
     storage = artifact_storage()
     if _holds_whole_blob(storage, key, size):
-        return
+        return False
     if storage.exists(key):
         storage.delete(key)  # a partial blob (a store without atomic writes, a crash): never trust it
     stream.seek(0)
@@ -80,6 +85,8 @@ def store_blob(*, stream: IO[bytes], key: str, size: int) -> None:
         raise
     if saved != key:  # a concurrent writer won the race with the same bytes: keep theirs
         storage.delete(saved)
+        return False
+    return True
 
 
 def store_artifact(*, stream: IO[bytes], digests: Digests, media_type: str = "application/octet-stream") -> Artifact:
@@ -90,15 +97,23 @@ def store_artifact(*, stream: IO[bytes], digests: Digests, media_type: str = "ap
     share one artifact; re-sending identical bytes restores a missing blob.
     """
     key = artifact_key(digests.sha256)
-    store_blob(stream=stream, key=key, size=digests.size)
+    wrote = store_blob(stream=stream, key=key, size=digests.size)
+    # The primary copy's first check comes free when this call wrote it: those are the bytes hashed on
+    # the way in. A blob found in place is left for the integrity check to hash (pending).
+    checked = {"status": ReplicaStatus.HEALTHY, "checked_at": timezone.now()} if wrote else {}
+    primary = storage_locations()[0]
     artifact = Artifact.objects.filter(sha256=digests.sha256).first()
     if artifact is not None:
+        if wrote:  # it restored a missing or partial primary copy
+            ArtifactReplica.objects.filter(artifact=artifact, location=primary).update(**checked)
         return artifact
     try:
         with transaction.atomic():
-            return Artifact.objects.create(
+            artifact = Artifact.objects.create(
                 sha256=digests.sha256, md5=digests.md5, size=digests.size, media_type=media_type, file=key
             )
+            ArtifactReplica.objects.create(artifact=artifact, location=primary, **checked)
+            return artifact
     except IntegrityError:
         return Artifact.objects.get(sha256=digests.sha256)
 
@@ -384,7 +399,8 @@ def publish_package(
 
                 package.save(update_fields=["updated_at"])  # auto_now: adding a version modifies the package
                 schedule_indexing(result.version.id)
-                schedule_replication(artifact_id=artifact.pk)
+                if package.replication_count > 1:  # the primary copy alone is recorded by store_artifact
+                    schedule_replication(artifact_id=artifact.pk)
         if replication_grew:
             from packages_app.tasks import schedule_replication
 

@@ -4,6 +4,7 @@ import base64
 import hashlib
 
 import pytest
+from rest_framework.fields import DateTimeField
 
 from packages_app.models import Version
 from tests.api_v0.conftest import BASE, archive_for, upload
@@ -52,7 +53,14 @@ def test_a_version_is_shown_in_the_golden_shape_with_digests_and_replica_health(
         "sha256": version.artifact.sha256,
         "size": version.artifact.size,
         "indexError": None,
-        "replicas": [],  # none recorded until the replication task has run
+        # The primary copy was hashed on its way in; more copies appear once the replication task has run.
+        "replicas": [
+            {
+                "location": "artifacts",
+                "status": "healthy",
+                "checkedAt": DateTimeField().to_representation(version.artifact.replicas.get().checked_at),
+            }
+        ],
     }
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from components_app import services
 from components_app.models import Component, ComponentVersion
-from packages_app.models import LockEntry, PackageKind, Version, artifact_key, artifact_storage
+from packages_app.models import LockEntry, Package, PackageKind, Version, artifact_key, artifact_storage
 from registry.errors import RegistryError
 from registry.models import Role
 from tests.components.conftest import reload
@@ -171,8 +171,9 @@ def test_the_same_package_content_always_builds_the_same_bytes():
     assert build() == build()
 
 
-def test_publishing_schedules_indexing_and_replication_of_the_new_version_after_commit(
-    make_component, publish, django_capture_on_commit_callbacks, monkeypatch
+@pytest.mark.parametrize(("copies", "replicated"), [(1, False), (2, True)])
+def test_publishing_schedules_indexing_after_commit_and_replication_when_more_copies_are_wanted(
+    copies, replicated, project, make_component, publish, django_capture_on_commit_callbacks, monkeypatch
 ):
     from packages_app import tasks
 
@@ -180,12 +181,19 @@ def test_publishing_schedules_indexing_and_replication_of_the_new_version_after_
     monkeypatch.setattr(tasks.index_version_task, "delay", lambda *args: sent.append(("index", *args)))
     monkeypatch.setattr(tasks.replicate_artifact_task, "delay", lambda *args: sent.append(("replicate", *args)))
     make_component()
+    if copies > 1:
+        publish("1.0.0")  # creates the component package, whose replicationCount is then raised
+        Package.objects.filter(project=project).update(replication_count=copies)
+        sent.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        result = publish("1.0.0")
+        result = publish("1.0.1" if copies > 1 else "1.0.0")
     assert sent == []  # nothing leaves before commit
     for callback in callbacks:
         callback()
-    assert sent == [("index", result.version.id), ("replicate", result.version.artifact_id)]
+    expected = [("index", result.version.id)]
+    if replicated:
+        expected.append(("replicate", result.version.artifact_id))
+    assert sent == expected
 
 
 def test_a_refused_publish_changes_nothing(project, make_component, publish):

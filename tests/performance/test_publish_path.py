@@ -14,9 +14,10 @@ def test_publishing_a_version_of_an_existing_package_runs_a_fixed_small_number_o
     as_modeler, package, django_assert_max_num_queries
 ):
     assert upload(as_modeler, version="1.0.0").status_code == 201
-    # Project, grants, package; artifact (select, insert); the version transaction (lock, artifact lock,
-    # used number, version, package updated_at); latestVersion for the answer; savepoints and commits.
-    with django_assert_max_num_queries(17):
+    # Project, grants, package; artifact (select, insert, its primary copy's health); the version
+    # transaction (lock, artifact lock, used number, version, package updated_at); latestVersion for the
+    # answer; savepoints and commits.
+    with django_assert_max_num_queries(18):
         response = upload(as_modeler, version="1.1.0")
     assert response.status_code == 201
     assert response.json()["latestVersion"] == "1.1.0"

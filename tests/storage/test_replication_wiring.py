@@ -73,3 +73,18 @@ def test_the_orphan_sweep_removes_every_copy_of_an_unreferenced_artifact(package
         report = sweep_orphan_blobs(grace_seconds=0)
     assert report.artifacts_deleted == [version.artifact.sha256]
     assert not any(storages[location].exists(key) for location in ("artifacts", "replica-1", "replica-2"))
+
+
+def test_an_upload_with_one_copy_records_its_primary_copy_healthy_without_a_replication_task(
+    as_modeler, django_capture_on_commit_callbacks, monkeypatch
+):
+    from packages_app import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.replicate_artifact_task, "delay", lambda *args: sent.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upload(as_modeler).status_code == 201
+    assert sent == []
+    replica = ArtifactReplica.objects.get()
+    assert (replica.location, replica.status) == ("artifacts", "healthy")
+    assert replica.checked_at is not None
