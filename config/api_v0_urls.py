@@ -107,6 +107,7 @@ urlpatterns = [
         name="v0-organization-permission",
     ),
     path(f"{ORG}/groups/<name:group>/tokens", registry.GroupTokenView.as_view(), name="v0-group-tokens"),
+    path(f"{ORG}/groups/<name:group>/members", registry.GroupMembersView.as_view(), name="v0-group-members"),
     path("search", index.SearchView.as_view(), name="v0-search"),
     *project_routes("projects", ""),
     *project_routes("environments", "-env"),

@@ -259,3 +259,97 @@ def issue_group_token(
         return issue_token(
             user=account, name=name, group=group, expires_at=expires_at or timezone.now() + DEFAULT_TOKEN_LIFETIME
         )
+
+
+# --- Group members --------------------------------------------------------------------------------
+
+# What a member's ``status`` asks for: True adds the user to the group, False takes them out.
+MEMBER_STATUSES = {"active": True, "inactive": False, "removed": False}
+# Service accounts (see registry.tokens.service_account_for) belong to their group through its tokens.
+SERVICE_ACCOUNT_PREFIX = "service-account."
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """One entry of a members request: a ``user:{email}`` id and the status asked for."""
+
+    user_group_id: str
+    status: str
+
+
+def _organization_group(*, organization: Organization, group_name: str, actor) -> Group:
+    """The group, when it belongs to ``organization``: it holds a grant there and, unless ``actor`` is
+    staff, none anywhere else (the rule ``issue_group_token`` follows)."""
+    inside = (
+        Q(organization=organization)
+        | Q(project__organization=organization)
+        | Q(package__project__organization=organization)
+    )
+    group = Group.objects.filter(name=group_name).first()
+    if group is None or not Grant.objects.filter(inside, group=group).exists():
+        raise RegistryError(
+            "NOT_FOUND",
+            f"group '{group_name}' was not found in organization {organization.name}",
+            status=404,
+            details={"resourceType": "group", "resourceId": group_name},
+        )
+    if not actor.is_staff and Grant.objects.filter(group=group).exclude(inside).exists():
+        raise RegistryError(
+            "FORBIDDEN",
+            f"Group {group_name} also holds permissions outside {organization.name}; a staff user must manage its members.",
+            status=403,
+        )
+    return group
+
+
+def _member_user(user_group_id: str, *, field: str):
+    """The user a ``user:{email}`` id names, matched as ``principal_from_id`` matches it."""
+    kind, _, name = (user_group_id or "").partition(":")
+    if kind != "user" or not name:
+        raise validation_failed(field, "expected 'user:{email}'; groups cannot be members of groups")
+    User = get_user_model()
+    user = User.objects.filter(Q(email__iexact=name) | Q(username=name)).order_by("pk").first()
+    if user is None:
+        raise validation_failed(field, f"no user with email {name}")
+    if user.username.startswith(SERVICE_ACCOUNT_PREFIX):
+        raise validation_failed(field, "a service account's membership follows its group's tokens")
+    return user
+
+
+def group_members(group: Group) -> list:
+    """The group's people, service accounts left out, ordered by email (then username)."""
+    return list(group.user_set.exclude(username__startswith=SERVICE_ACCOUNT_PREFIX).order_by("email", "username", "pk"))
+
+
+def set_group_members(
+    *, organization: Organization, group_name: str, changes: list[MemberChange], actor
+) -> tuple[Group, list]:
+    """Add (``active``) or remove (``inactive``, ``removed``) users of an organization's group.
+
+    Users not named keep their membership; entries apply in order, so the last one for a user wins;
+    adding a member or removing a non-member changes nothing. Every entry is checked before anything
+    is written, and all changes are one transaction. Membership is global (the group's grants may reach
+    anything it is granted, now or later), so every cached read and token anywhere is made stale after
+    commit. Returns the group and its members afterwards.
+    """
+    if not changes:
+        raise validation_failed("members", "at least one member is required")
+    with transaction.atomic():
+        group = _organization_group(organization=organization, group_name=group_name, actor=actor)
+        group = Group.objects.select_for_update().get(pk=group.pk)  # one membership change at a time
+        wanted: dict[int, tuple[object, bool]] = {}  # user pk -> (user, member afterwards); later entries win
+        for index, change in enumerate(changes):
+            if change.status not in MEMBER_STATUSES:
+                raise validation_failed(f"members[{index}].status", f"must be one of {', '.join(MEMBER_STATUSES)}")
+            user = _member_user(change.user_group_id, field=f"members[{index}].userGroupId")
+            wanted[user.pk] = (user, MEMBER_STATUSES[change.status])
+        to_add = [user for user, active in wanted.values() if active]
+        to_remove = [user for user, active in wanted.values() if not active]
+        if to_add:
+            group.user_set.add(*to_add)
+        if to_remove:
+            group.user_set.remove(*to_remove)
+        from registry.api.read_cache import invalidate
+
+        transaction.on_commit(invalidate)  # no argument: global, like a revoked token
+        return group, group_members(group)

@@ -1,6 +1,6 @@
 """v0 serializers for organizations, projects, permissions and service tokens (camelCase, Credible shapes)."""
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from registry.models import NAME_MAX_LENGTH, Role
@@ -83,3 +83,39 @@ class GroupTokenSerializer(serializers.Serializer):
 
     def get_token(self, obj) -> str:
         return self.context["secret"]
+
+
+@extend_schema_serializer(component_name="V0GroupMember")
+class GroupMemberSerializer(serializers.Serializer):
+    """A user in a group. Every listed member is ``active``: removed users are no longer members."""
+
+    userGroupId = serializers.SerializerMethodField(help_text="user:{email}")
+    status = serializers.SerializerMethodField(help_text="Always active for a current member")
+
+    def get_userGroupId(self, user) -> str:
+        return f"user:{user.email or user.username}"
+
+    def get_status(self, user) -> str:
+        return "active"
+
+
+@extend_schema_serializer(component_name="V0GroupMembers")
+class GroupMembersSerializer(serializers.Serializer):
+    groupName = serializers.CharField(source="group.name")
+    members = GroupMemberSerializer(many=True)
+
+
+@extend_schema_field({"type": "string", "enum": ["active", "inactive", "removed"]})
+class MemberStatusField(serializers.CharField):
+    """A string here; the service checks the value, so that an error names ``members[i].status``."""
+
+
+@extend_schema_serializer(component_name="V0GroupMemberChange")
+class GroupMemberChangeSerializer(serializers.Serializer):
+    userGroupId = serializers.CharField(max_length=320, help_text="user:{email}; a group cannot be a member")
+    status = MemberStatusField(help_text="active adds the user; inactive or removed takes them out")
+
+
+@extend_schema_serializer(component_name="V0GroupMembersUpdate")
+class GroupMembersRequestSerializer(serializers.Serializer):
+    members = GroupMemberChangeSerializer(many=True, allow_empty=False, max_length=1000)

@@ -17,6 +17,8 @@ from registry import services
 from registry.access import ADMIN, WRITE
 from registry.api.v0.common import COMMON_ERRORS, LIST_HEADERS, WRITE_ERRORS, V0View, error, path_parameters
 from registry.api.v0.serializers import (
+    GroupMembersRequestSerializer,
+    GroupMembersSerializer,
     GroupTokenSerializer,
     OrganizationCreateSerializer,
     OrganizationSerializer,
@@ -35,6 +37,7 @@ ORGANIZATIONS = ["v0 organizations"]
 PROJECTS = ["v0 projects"]
 PERMISSIONS = ["v0 permissions"]
 TOKENS = ["v0 group tokens"]
+GROUPS = ["v0 group members"]
 
 
 def validated(serializer_class, data, *, partial: bool = False) -> dict:
@@ -298,3 +301,42 @@ class GroupTokenView(V0View):
             organization=organization, group_name=group, name=name, issuer=request.user, expires_at=expires_at
         )
         return Response(GroupTokenSerializer(token, context={"secret": secret}).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=path_parameters("org", "group"))
+class GroupMembersView(V0View):
+    serializer_class = GroupMembersSerializer
+
+    @extend_schema(
+        tags=GROUPS,
+        summary="Add users to or remove them from a group (organization admin)",
+        description=(
+            "Each entry names a user as `user:{email}` and a `status`: `active` adds the user to the group, "
+            "`inactive` or `removed` takes them out. Users not named keep their membership; when a user is "
+            "named twice the last entry wins; adding a member or removing a non-member changes nothing. "
+            "The request is one transaction: one bad entry (a `group:` id, an unknown email, another status) "
+            "is a 400 `VALIDATION_FAILED` naming `members[i].userGroupId` or `members[i].status`, and nothing "
+            "changes.\n\n"
+            "The group must already exist and hold a permission in this organization (otherwise 404); groups "
+            "are created by staff and joined to an organization by granting them a permission there. A group "
+            "that also holds permissions in another organization is managed by staff only (403). Members gain "
+            "and lose the group's access at once. The response lists the group's members afterwards; its "
+            "service account (behind the group's tokens) is neither listed nor changeable here."
+        ),
+        request=GroupMembersRequestSerializer,
+        responses={
+            200: GroupMembersSerializer,
+            **WRITE_ERRORS,
+            403: error("FORBIDDEN: not an organization admin, a read-only token, or a group shared with another org"),
+            404: error("NOT_FOUND: the organization, or the group in it"),
+        },
+    )
+    def post(self, request, org, group):
+        organization = self.get_organization()
+        self.require(organization, ADMIN)
+        data = validated(GroupMembersRequestSerializer, request.data)
+        changes = [services.MemberChange(user_group_id=m["userGroupId"], status=m["status"]) for m in data["members"]]
+        found, members = services.set_group_members(
+            organization=organization, group_name=group, changes=changes, actor=request.user
+        )
+        return Response(GroupMembersSerializer({"group": found, "members": members}).data)
