@@ -302,18 +302,35 @@ def _organization_group(*, organization: Organization, group_name: str, actor) -
     return group
 
 
-def _member_user(user_group_id: str, *, field: str):
-    """The user a ``user:{email}`` id names, matched as ``principal_from_id`` matches it."""
-    kind, _, name = (user_group_id or "").partition(":")
-    if kind != "user" or not name:
-        raise validation_failed(field, "expected 'user:{email}'; groups cannot be members of groups")
-    User = get_user_model()
-    user = User.objects.filter(Q(email__iexact=name) | Q(username=name)).order_by("pk").first()
-    if user is None:
-        raise validation_failed(field, f"no user with email {name}")
-    if user.username.startswith(SERVICE_ACCOUNT_PREFIX):
-        raise validation_failed(field, "a service account's membership follows its group's tokens")
-    return user
+def _member_users(changes: list[MemberChange]) -> list:
+    """The user each ``user:{email}`` id names (one query for all), matched as ``principal_from_id``
+    matches one: email in any case, or username, the oldest account first."""
+    names = []
+    for index, change in enumerate(changes):
+        kind, _, name = (change.user_group_id or "").partition(":")
+        if kind != "user" or not name:
+            raise validation_failed(
+                f"members[{index}].userGroupId", "expected 'user:{email}'; groups cannot be members of groups"
+            )
+        names.append(name)
+    by_email: dict[str, object] = {}
+    by_username: dict[str, object] = {}
+    lowered = {name.lower() for name in names}
+    for candidate in get_user_model().objects.filter(Q(email__lower__in=lowered) | Q(username__in=set(names))):
+        for table, key in ((by_email, candidate.email.lower()), (by_username, candidate.username)):
+            if key not in table or candidate.pk < table[key].pk:
+                table[key] = candidate
+    users = []
+    for index, name in enumerate(names):
+        field = f"members[{index}].userGroupId"
+        matches = [user for user in (by_email.get(name.lower()), by_username.get(name)) if user is not None]
+        user = min(matches, key=lambda match: match.pk, default=None)
+        if user is None:
+            raise validation_failed(field, f"no user with email {name}")
+        if user.username.startswith(SERVICE_ACCOUNT_PREFIX):
+            raise validation_failed(field, "a service account's membership follows its group's tokens")
+        users.append(user)
+    return users
 
 
 def group_members(group: Group) -> list:
@@ -337,11 +354,11 @@ def set_group_members(
     with transaction.atomic():
         group = _organization_group(organization=organization, group_name=group_name, actor=actor)
         group = Group.objects.select_for_update().get(pk=group.pk)  # one membership change at a time
-        wanted: dict[int, tuple[object, bool]] = {}  # user pk -> (user, member afterwards); later entries win
         for index, change in enumerate(changes):
             if change.status not in MEMBER_STATUSES:
                 raise validation_failed(f"members[{index}].status", f"must be one of {', '.join(MEMBER_STATUSES)}")
-            user = _member_user(change.user_group_id, field=f"members[{index}].userGroupId")
+        wanted: dict[int, tuple[object, bool]] = {}  # user pk -> (user, member afterwards); later entries win
+        for change, user in zip(changes, _member_users(changes), strict=True):
             wanted[user.pk] = (user, MEMBER_STATUSES[change.status])
         to_add = [user for user, active in wanted.values() if active]
         to_remove = [user for user, active in wanted.values() if not active]

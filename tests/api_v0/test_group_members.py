@@ -234,3 +234,17 @@ def test_a_body_that_is_not_json_is_400(as_org_admin, analysts):
     response = as_org_admin.generic("POST", MEMBERS, b"{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "MALFORMED_REQUEST"
+
+
+def test_many_members_are_looked_up_in_one_query_however_many_are_named(
+    as_org_admin, analysts, django_assert_max_num_queries
+):
+    people = [UserFactory(username=f"p{i:02d}", email=f"p{i:02d}@example.com") for i in range(40)]
+    few = body(*((f"user:{p.email}", "active") for p in people[:2]))
+    many = body(*((f"user:{p.email.upper()}", "active") for p in people))
+    with django_assert_max_num_queries(30) as few_queries:
+        assert as_org_admin.post(MEMBERS, few, format="json").status_code == 200
+    with django_assert_max_num_queries(len(few_queries) + 2):  # the bulk add itself, not one query per person
+        response = as_org_admin.post(MEMBERS, many, format="json")
+    assert response.status_code == 200
+    assert len(response.json()["members"]) == 40
