@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -222,6 +222,7 @@ class _Registry:
         self.candidates: dict[int, list[_Candidate]] = {}  # newest first
         self.names: dict[int, str] = {}
         self.labels: dict[int, str] = {}
+        self._references: dict[int, str] | None = None  # org/project/name of packages whose names clash
         self.by_id: dict[int, _Candidate] = {}
         self.queries = 0
         self.rank: dict[int, int] = {}  # breadth-first discovery order: the order packages are decided in
@@ -287,8 +288,25 @@ class _Registry:
     def label(self, candidate_id: int) -> str:
         if candidate_id not in self.labels:  # built when asked: most candidates never need one
             candidate = self.by_id[candidate_id]
-            self.labels[candidate_id] = f"{self.names[candidate.package_id]}@{candidate.version}"
+            self.labels[candidate_id] = f"{self.display_name(candidate.package_id)}@{candidate.version}"
         return self.labels[candidate_id]
+
+    def display_name(self, package_id: int) -> str:
+        """The package's name, or its ``org/project/name`` reference when another package in this
+        resolution has the same name (two projects may each have one): reports must not be ambiguous."""
+        if self._references is None:
+            counts = Counter(name.lower() for name in self.names.values())
+            ambiguous = [pid for pid, name in self.names.items() if counts[name.lower()] > 1]
+            self._references = {}
+            if ambiguous:  # rare: only then is the extra query paid
+                self.queries += 1
+                self._references = {
+                    pk: f"{organization}/{project}/{name}"
+                    for pk, name, project, organization in Package.objects.filter(pk__in=ambiguous).values_list(
+                        "pk", "name", "project__name", "project__organization__name"
+                    )
+                }
+        return self._references.get(package_id) or self.names.get(package_id, "?")
 
     def fill(self) -> None:
         """Read candidates breadth first, following only versions some requirement could choose.
@@ -662,7 +680,7 @@ def _conflict_error(registry: _Registry, causes) -> RegistryError:
     for package_id, needs in by_package.items():
         unique = list({(need.parent_id, need.range): need for need in needs}.values())
         available = [c.version for c in registry.candidates.get(package_id, [])]
-        name = registry.names.get(package_id, "?")
+        name = registry.display_name(package_id)
         for required, provided in _clashing_pairs(unique):
             conflicts.append(
                 {

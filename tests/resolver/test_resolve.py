@@ -2,8 +2,10 @@
 
 import pytest
 
-from packages_app.resolution import resolve
+from packages_app.models import Version
+from packages_app.resolution import Requirement, resolve
 from registry.errors import RegistryError
+from tests.factories import PackageFactory, ProjectFactory
 
 
 def resolved(registry, deps, *, root="app@1.0.0", root_package=None):
@@ -188,3 +190,23 @@ def test_a_search_that_circles_on_a_loop_of_versions_says_it_gave_up(registry):
     error = refused(registry, {"b": "*", "a": "<=1.1.0", "c": ">=1.1.0 <2.0.0"})
     assert error.code == "INVALID_PACKAGE_DEPENDENCY"
     assert error.details == {"conflicts": [], "gaveUp": True}
+
+
+def test_packages_of_the_same_name_in_two_projects_are_named_by_reference_in_a_conflict(registry, project):
+    registry.version("core", "1.0.0")
+    elsewhere = PackageFactory(project=ProjectFactory(organization=project.organization, name="other"), name="core")
+    for number in ("1.0.0", "2.0.0"):
+        major, minor, patch = map(int, number.split("."))
+        Version.objects.create(
+            package=elsewhere, version=number, major=major, minor=minor, patch=patch, artifact=registry.artifact
+        )
+    a = registry.version("a", "1.0.0")
+    a.dependencies.create(package=elsewhere, reference="acme/other/core", range="2.0.0")
+    requirements = [
+        *registry.requirements({"core": "*", "a": "1.0.0"}),
+        Requirement(package=elsewhere, reference="acme/other/core", range="^1.0.0"),
+    ]
+    with pytest.raises(RegistryError) as refusal:
+        resolve(root_label="app@1.0.0", requirements=requirements)
+    [conflict] = refusal.value.details["conflicts"]
+    assert conflict["package"] == f"{project.organization.name}/other/core"
