@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from packages_app.admin_actions import confirm_then
-from registry.models import ApiToken, Grant, Organization, Project, ProjectDependency
+from registry.models import ApiToken, Grant, Organization, OrganizationGroup, Project, ProjectDependency
 from registry.services import (
     Changes,
     create_organization,
@@ -126,6 +126,16 @@ class GrantAdmin(admin.ModelAdmin):
         "package__name",
     ]
     autocomplete_fields = ["organization", "project", "package", "user", "group"]
+
+
+@admin.register(OrganizationGroup)
+class OrganizationGroupAdmin(admin.ModelAdmin):
+    """Which organization's admins manage a group's members and service tokens through the API."""
+
+    list_display = ["group", "organization", "created_at"]
+    list_select_related = ["group", "organization"]
+    search_fields = ["group__name", "organization__name"]
+    autocomplete_fields = ["organization", "group"]
 
 
 @admin.register(ApiToken)

@@ -240,6 +240,24 @@ class Grant(TimestampedModel):
         return f"group:{self.group.name}"
 
 
+class OrganizationGroup(TimestampedModel):
+    """A group one organization owns: its admins manage the group's members and service tokens.
+
+    Groups are global (a member reads whatever the group is granted, anywhere), so membership needs an
+    owner; without one, the admin of any organization able to grant a group could decide who is in it.
+    An organization owns the groups it creates by adding members to a new name; staff assign the others.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="owned_groups")
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="owner")
+
+    class Meta:
+        ordering = ["organization", "group__name"]
+
+    def __str__(self) -> str:
+        return f"{self.organization.name}: {self.group.name}"
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def active(self) -> "ApiTokenQuerySet":
         now = timezone.now()

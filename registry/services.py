@@ -11,7 +11,16 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from registry.errors import RegistryError, validation_failed
-from registry.models import ORGANIZATION_ROLES, PROJECT_ROLES, ApiToken, Grant, Organization, Project, Role
+from registry.models import (
+    ORGANIZATION_ROLES,
+    PROJECT_ROLES,
+    ApiToken,
+    Grant,
+    Organization,
+    OrganizationGroup,
+    Project,
+    Role,
+)
 from registry.tokens import issue_token, service_account_for
 
 # Credible's documented default expiry for service tokens.
@@ -221,32 +230,14 @@ def issue_group_token(
 ) -> tuple[ApiToken, str]:
     """A service token acting as the group's service account. The secret is returned once.
 
-    The group must hold a grant inside this organization and none outside it: otherwise an admin of one
-    organization could mint tokens carrying the group's access to another.
+    The organization must own the group (staff: any group): a token carries whatever the group is
+    granted anywhere, so no other organization's admin may mint one.
     """
     if not name or len(name) > 100:
         raise validation_failed("name", "a token name of 1 to 100 characters is required")
     if expires_at is not None and expires_at <= timezone.now():
         raise validation_failed("expiresAt", "must be in the future")
-    group = Group.objects.filter(name=group_name).first()
-    inside = (
-        Q(organization=organization)
-        | Q(project__organization=organization)
-        | Q(package__project__organization=organization)
-    )
-    if group is None or not Grant.objects.filter(inside, group=group).exists():
-        raise RegistryError(
-            "NOT_FOUND",
-            f"group '{group_name}' was not found in organization {organization.name}",
-            status=404,
-            details={"resourceType": "group", "resourceId": group_name},
-        )
-    if not issuer.is_staff and Grant.objects.filter(group=group).exclude(inside).exists():
-        raise RegistryError(
-            "FORBIDDEN",
-            f"Group {group_name} also holds permissions outside {organization.name}; a staff user must issue its tokens.",
-            status=403,
-        )
+    group = owned_group(organization=organization, group_name=group_name, actor=issuer)
     with transaction.atomic():
         account = service_account_for(group)
         if ApiToken.objects.filter(user=account, name=name).exists():
@@ -277,29 +268,39 @@ class MemberChange:
     status: str
 
 
-def _organization_group(*, organization: Organization, group_name: str, actor) -> Group:
-    """The group, when it belongs to ``organization``: it holds a grant there and, unless ``actor`` is
-    staff, none anywhere else (the rule ``issue_group_token`` follows)."""
-    inside = (
-        Q(organization=organization)
-        | Q(project__organization=organization)
-        | Q(package__project__organization=organization)
-    )
-    group = Group.objects.filter(name=group_name).first()
-    if group is None or not Grant.objects.filter(inside, group=group).exists():
+def owned_group(*, organization: Organization, group_name: str, actor, create: bool = False) -> Group:
+    """The group called ``group_name`` that ``organization`` owns (see ``OrganizationGroup``).
+
+    Staff may reach any group of that name. With ``create``, a name no group has yet becomes a new group
+    the organization owns. A group owned elsewhere, or by nobody, is 403 for everyone else: its members
+    may read what other organizations granted it.
+    """
+    link = OrganizationGroup.objects.select_related("group").filter(group__name=group_name).first()
+    if link is not None and link.organization_id == organization.pk:
+        return link.group
+    group = link.group if link is not None else Group.objects.filter(name=group_name).first()
+    if group is None and create:
+        try:
+            with transaction.atomic():
+                group = Group.objects.create(name=group_name)
+                OrganizationGroup.objects.create(organization=organization, group=group)
+                return group
+        except IntegrityError:  # created meanwhile by another request: judge that one
+            return owned_group(organization=organization, group_name=group_name, actor=actor)
+    if group is None:
         raise RegistryError(
             "NOT_FOUND",
             f"group '{group_name}' was not found in organization {organization.name}",
             status=404,
             details={"resourceType": "group", "resourceId": group_name},
         )
-    if not actor.is_staff and Grant.objects.filter(group=group).exclude(inside).exists():
-        raise RegistryError(
-            "FORBIDDEN",
-            f"Group {group_name} also holds permissions outside {organization.name}; a staff user must manage its members.",
-            status=403,
-        )
-    return group
+    if actor.is_staff:
+        return group
+    raise RegistryError(
+        "FORBIDDEN",
+        f"Group {group_name} is not owned by {organization.name}; a staff user manages it.",
+        status=403,
+    )
 
 
 def _member_users(changes: list[MemberChange]) -> list:
@@ -352,7 +353,7 @@ def set_group_members(
     if not changes:
         raise validation_failed("members", "at least one member is required")
     with transaction.atomic():
-        group = _organization_group(organization=organization, group_name=group_name, actor=actor)
+        group = owned_group(organization=organization, group_name=group_name, actor=actor, create=True)
         group = Group.objects.select_for_update().get(pk=group.pk)  # one membership change at a time
         for index, change in enumerate(changes):
             if change.status not in MEMBER_STATUSES:

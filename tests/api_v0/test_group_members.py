@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from registry.models import OrganizationGroup
 from registry.tokens import service_account_for
 from tests.api_v0.conftest import BASE
 from tests.factories import OrganizationFactory, PackageFactory, ProjectFactory, UserFactory
@@ -21,8 +22,9 @@ def body(*entries: tuple[str, str]) -> dict:
 
 @pytest.fixture
 def analysts(grant, project):
-    """A group that may read acme/finance."""
+    """A group acme owns, which may read acme/finance."""
     group = Group.objects.create(name="analysts")
+    OrganizationGroup.objects.create(organization=project.organization, group=group)
     grant(project, "viewer", group=group)
     return group
 
@@ -158,34 +160,61 @@ def test_another_organizations_admin_cannot_manage_this_organizations_group(clie
     globex = OrganizationFactory(name="globex")
     grant(globex, "admin", user=other_admin)
     client = client_for(other_admin)
-    # acme is invisible to them, and through their own organization the group is not there.
+    # acme is invisible to them, and through their own organization the group is not theirs.
     assert client.post(MEMBERS, body(("user:ga@example.com", "active")), format="json").status_code == 404
     through_own = "/api/v0/organizations/globex/groups/analysts/members"
-    response = client.post(through_own, body(("user:ga@example.com", "active")), format="json")
-    assert response.status_code == 404
-    assert response.json()["details"] == {"resourceType": "group", "resourceId": "analysts"}
+    assert client.post(through_own, body(("user:ga@example.com", "active")), format="json").status_code == 403
     assert not analysts.user_set.exists()
 
 
-def test_a_group_shared_with_another_organization_is_managed_by_staff_only(as_org_admin, analysts, grant, newcomer):
-    grant(OrganizationFactory(name="globex"), "member", group=analysts)
-    response = as_org_admin.post(MEMBERS, body(("user:nc@example.com", "active")), format="json")
+def test_granting_a_group_does_not_make_it_yours_to_fill(client_for, grant, organization, project):
+    """The takeover this rule stops: the admin of any organization grants a group that holds nothing yet
+    a role there, adds themselves to it, and later reads whatever its owner grants it."""
+    reserve = Group.objects.create(name="reserve")
+    OrganizationGroup.objects.create(organization=organization, group=reserve)
+    intruder = UserFactory(username="intruder", email="in@example.com")
+    grant(OrganizationFactory(name="initech"), "admin", user=intruder)
+    client = client_for(intruder)
+    granted = client.post(
+        "/api/v0/organizations/initech/permissions",
+        {"userGroupId": "group:reserve", "permission": "member"},
+        format="json",
+    )
+    assert granted.status_code in (200, 201), granted.content
+    response = client.post(
+        "/api/v0/organizations/initech/groups/reserve/members", body(("user:in@example.com", "active")), format="json"
+    )
+    assert response.status_code == 403
+    grant(project, "viewer", group=reserve)  # acme later gives its group access
+    assert client.get(PACKAGE).status_code == 404
+
+
+def test_a_group_nobody_owns_is_managed_by_staff_only(as_org_admin, grant, project, newcomer):
+    staff_made = Group.objects.create(name="outsiders")
+    grant(project, "viewer", group=staff_made)
+    response = as_org_admin.post(
+        f"{ORG}/groups/outsiders/members", body(("user:nc@example.com", "active")), format="json"
+    )
     assert response.status_code == 403
     assert not newcomer.groups.exists()
 
 
-def test_a_group_without_access_in_the_organization_is_404(as_org_admin, organization, newcomer):
-    Group.objects.create(name="outsiders")
-    response = as_org_admin.post(
+def test_staff_may_manage_any_group(client_for, grant, project, newcomer):
+    staff_made = Group.objects.create(name="outsiders")
+    root = UserFactory(username="root", email="root@example.com", is_staff=True)
+    response = client_for(root).post(
         f"{ORG}/groups/outsiders/members", body(("user:nc@example.com", "active")), format="json"
     )
-    assert response.status_code == 404
-    assert (
-        as_org_admin.post(
-            f"{ORG}/groups/nobody/members", body(("user:nc@example.com", "active")), format="json"
-        ).status_code
-        == 404
-    )
+    assert response.status_code == 200
+    assert list(newcomer.groups.all()) == [staff_made]
+
+
+def test_naming_a_new_group_creates_it_owned_by_the_organization(as_org_admin, organization, newcomer):
+    response = as_org_admin.post(f"{ORG}/groups/fresh/members", body(("user:nc@example.com", "active")), format="json")
+    assert response.status_code == 200
+    group = Group.objects.get(name="fresh")
+    assert group.owner.organization == organization
+    assert list(group.user_set.all()) == [newcomer]
 
 
 @pytest.mark.parametrize(

@@ -317,18 +317,18 @@ class GroupMembersView(V0View):
             "The request is one transaction: one bad entry (a `group:` id, an unknown email, another status) "
             "is a 400 `VALIDATION_FAILED` naming `members[i].userGroupId` or `members[i].status`, and nothing "
             "changes.\n\n"
-            "The group must already exist and hold a permission in this organization (otherwise 404); groups "
-            "are created by staff and joined to an organization by granting them a permission there. A group "
-            "that also holds permissions in another organization is managed by staff only (403). Members gain "
-            "and lose the group's access at once. The response lists the group's members afterwards; its "
+            "The organization must own the group: a name no group has yet creates one it owns; a group "
+            "owned by another organization, or by none (created by staff), is managed by staff only (403), "
+            "since its members read whatever it is granted anywhere. Members gain and lose the group's "
+            "access at once. The response lists the group's members afterwards; its "
             "service account (behind the group's tokens) is neither listed nor changeable here."
         ),
         request=GroupMembersRequestSerializer,
         responses={
             200: GroupMembersSerializer,
             **WRITE_ERRORS,
-            403: error("FORBIDDEN: not an organization admin, a read-only token, or a group shared with another org"),
-            404: error("NOT_FOUND: the organization, or the group in it"),
+            403: error("FORBIDDEN: not an organization admin, a read-only token, or a group this org does not own"),
+            404: error("NOT_FOUND: the organization"),
         },
     )
     def post(self, request, org, group):
