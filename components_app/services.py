@@ -300,7 +300,7 @@ def purge_project_components(*, project: Project) -> None:
 
 def component_package_of(project: Project) -> Package | None:
     """A project's component package: the package named after the project."""
-    return Package.objects.filter(project=project, name__lower=project.name.lower()).first()
+    return Package.objects.named(project, project.name).first()
 
 
 @transaction.atomic
@@ -410,7 +410,8 @@ def _invalid_version(provided, **details) -> RegistryError:
 
 
 def _component_package_for_publish(project: Project) -> Package:
-    package = component_package_of(project)
+    # Locked like a v0 publish locks it, so the two kinds of publish to one package take turns.
+    package = Package.objects.select_for_update().named(project, project.name).first()
     if package is not None and package.kind != PackageKind.COMPONENTS:
         raise RegistryError(
             "PACKAGE_NAME_TAKEN",

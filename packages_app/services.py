@@ -57,11 +57,12 @@ def digest_stream(stream: IO[bytes]) -> Digests:
     return Digests(sha256=sha256.hexdigest(), md5=md5.hexdigest(), size=size)
 
 
-def _holds_whole_blob(storage, key: str, size: int) -> bool:
+def _stored_size(storage, key: str) -> int | None:
+    """The size of the blob at ``key``, None when there is none."""
     try:
-        return storage.exists(key) and storage.size(key) == size
-    except FileNotFoundError:
-        return False
+        return storage.size(key) if storage.exists(key) else None  # S3's size() of a missing key is no OSError
+    except FileNotFoundError:  # removed in between
+        return None
 
 
 def store_blob(*, stream: IO[bytes], key: str, size: int) -> bool:
@@ -70,17 +71,19 @@ def store_blob(*, stream: IO[bytes], key: str, size: int) -> bool:
     True when the blob there now is the one this call wrote (the bytes the caller hashed).
     """
     storage = artifact_storage()
-    if _holds_whole_blob(storage, key, size):
+    # One look: with atomic writes it sees no blob or a whole one, never a concurrent writer's half.
+    found = _stored_size(storage, key)
+    if found == size:
         return False
-    if storage.exists(key):
-        storage.delete(key)  # a partial blob (a store without atomic writes, a crash): never trust it
+    if found is not None:
+        storage.delete(key)  # a partial blob (a crash on a store without atomic writes): never trust it
     stream.seek(0)
     try:
         saved = storage.save(key, stream)
     except BaseException:
         # A failed write must not leave a partial file at a content address later uploads would trust.
         with contextlib.suppress(Exception):
-            if not _holds_whole_blob(storage, key, size):  # a concurrent writer's whole blob stays
+            if _stored_size(storage, key) not in (None, size):  # a concurrent writer's whole blob stays
                 storage.delete(key)
         raise
     if saved != key:  # a concurrent writer won the race with the same bytes: keep theirs
@@ -105,7 +108,7 @@ def store_artifact(*, stream: IO[bytes], digests: Digests, media_type: str = "ap
     artifact = Artifact.objects.filter(sha256=digests.sha256).first()
     if artifact is not None:
         if wrote:  # it restored a missing or partial primary copy
-            ArtifactReplica.objects.filter(artifact=artifact, location=primary).update(**checked)
+            ArtifactReplica.objects.update_or_create(artifact=artifact, location=primary, defaults=checked)
         return artifact
     try:
         with transaction.atomic():

@@ -9,6 +9,7 @@ Django's contract of picking another name when the one asked for is taken. A ``.
 by a crash has no artifact row, so the orphan sweep removes it.
 """
 
+import contextlib
 import os
 import posixpath
 import uuid
@@ -21,7 +22,13 @@ PARTIAL_PREFIX = ".partial-"
 class AtomicFileSystemStorage(FileSystemStorage):
     def _save(self, name, content):
         directory, filename = posixpath.split(name)
-        partial = super()._save(posixpath.join(directory, f"{PARTIAL_PREFIX}{uuid.uuid4().hex}-{filename}"), content)
+        partial_name = posixpath.join(directory, f"{PARTIAL_PREFIX}{uuid.uuid4().hex}-{filename}")
+        try:
+            partial = super()._save(partial_name, content)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):  # a full disk's half file goes at once
+                os.unlink(self.path(partial_name))
+            raise
         partial_path = self.path(partial)
         try:
             while True:

@@ -9,6 +9,7 @@ Django's ``incr`` asks ``EXISTS`` and then ``INCRBY``: two round trips, on every
 cache's generation bump). A short script does both in Redis, in one, with the same contract.
 """
 
+import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 
@@ -28,7 +29,10 @@ class ReusingRedisCacheClient(RedisCacheClient):
     INCR_EXISTING = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end"
 
     def incr(self, key, delta):
-        value = self.get_client(key, write=True).eval(self.INCR_EXISTING, 1, key, delta)
+        try:
+            value = self.get_client(key, write=True).eval(self.INCR_EXISTING, 1, key, delta)
+        except redis.exceptions.ResponseError:  # scripting refused (an ACL, a proxy): Django's two trips
+            return super().incr(key, delta)
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return value

@@ -25,7 +25,7 @@ validate_resource_identifier = RegexValidator(
 
 def parse_version(text: str) -> semantic_version.Version | None:
     """The strict X.Y.Z version in ``text``, or None when it is not one."""
-    if not isinstance(text, str) or not _VERSION_RE.match(text):
+    if not isinstance(text, str) or not _VERSION_RE.fullmatch(text):  # "$" alone would admit a trailing newline
         return None
     return semantic_version.Version(text)
 
