@@ -106,3 +106,10 @@ def test_same_name_in_other_organization_is_allowed():
     OrganizationFactory(name="one")
     OrganizationFactory(name="two")
     assert Organization.objects.count() == 2
+
+
+@pytest.mark.parametrize("text", ["1.0.0\n", " 1.0.0", "1.0.0 ", "01.0.0"])
+def test_parse_version_refuses_text_around_or_inside_the_numbers(text):
+    from registry.naming import parse_version
+
+    assert parse_version(text) is None

@@ -62,3 +62,14 @@ def test_rate_limits_on_redis_count_with_one_pipelined_round_trip(redis_cache, u
     statuses = [client.get("/api/v0/probe").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert pipelines == [["INCRBY", "EXPIRE"]] * 3
+
+
+def test_incr_falls_back_to_two_round_trips_when_redis_refuses_scripts(redis_cache, monkeypatch):
+    import redis
+
+    def refuse(self, *args, **kwargs):
+        raise redis.exceptions.ResponseError("NOPERM this user has no permissions to run the 'eval' command")
+
+    monkeypatch.setattr(redis.Redis, "eval", refuse)
+    redis_cache.set("generation", 1, None)
+    assert redis_cache.incr("generation") == 2

@@ -101,3 +101,22 @@ def test_the_orphan_sweep_removes_a_partial_file_left_by_a_crash():
     report = sweep_orphan_blobs()
     assert f"sha256/ab/{os.path.basename(crashed)}" in report.blobs_deleted
     assert not os.path.exists(crashed)
+
+
+def test_a_write_that_fails_midway_leaves_no_partial_file(monkeypatch):
+    import errno
+
+    from django.core.files.storage import FileSystemStorage
+
+    storage = storages["artifacts"]
+    real_save = FileSystemStorage._save
+
+    def fill_the_disk(self, name, content):
+        real_save(self, name, ContentFile(b"half"))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", fill_the_disk)
+    with pytest.raises(OSError, match="No space left"):
+        storage.save("sha256/ab/cd/full-disk", ContentFile(b"whole file"))
+    assert not storage.exists("sha256/ab/cd/full-disk")
+    assert _leftovers(storage.location) == []
