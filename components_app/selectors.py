@@ -5,18 +5,33 @@ import uuid
 from django.db.models import Prefetch, QuerySet
 
 from components_app.models import Component, ComponentVersion, PackageComponent
-from packages_app.models import Dependency, LockEntry, PackageKind, Version
+from packages_app.models import Dependency, LockEntry, Package, PackageKind, Version
+from registry.access import GrantSnapshot
 from registry.errors import RegistryError, not_found
 from registry.models import Organization, Project, ProjectDependency
 
 
-def project_for(*, user, organization_id: str, project_id: str) -> Project:
-    """The project named in the path, if the caller may read it; 404 NOT_FOUND otherwise."""
-    project = (
-        Project.objects.visible_to(user).by_name(organization_id, project_id).select_related("organization").first()
-    )
-    if project is None:
-        if not Organization.objects.visible_to(user).by_name(organization_id).exists():
+def component_area_rank(grants: GrantSnapshot, project: Project) -> int:
+    """The caller's rank on a project's components: from a grant on the project (or its organization),
+    or on its component package. A grant on another package in the project shows the project in v0
+    listings but reaches none of its components."""
+    rank = grants.rank(project)
+    if rank:
+        return rank
+    package = Package.objects.named(project, project.name).filter(kind=PackageKind.COMPONENTS).first()
+    if package is None:
+        return 0
+    package.project = project
+    return grants.rank(package)
+
+
+def project_for(*, user, organization_id: str, project_id: str, grants: GrantSnapshot | None = None) -> Project:
+    """The project named in the path, if the caller may read its components; 404 NOT_FOUND otherwise."""
+    grants = grants or GrantSnapshot(user)
+    project = Project.objects.by_name(organization_id, project_id).select_related("organization").first()
+    if project is None or not component_area_rank(grants, project):
+        organization = Organization.objects.by_name(organization_id).first()
+        if organization is None or not grants.can_read(organization):
             raise not_found("organization", organization_id)
         raise not_found("project", project_id)
     return project
@@ -50,11 +65,13 @@ def dependencies_of(*, project: Project) -> QuerySet[ProjectDependency]:
 def dependency_target(*, user, project: Project, project_id) -> Project:
     """The project a dependency names (same organization, readable by the caller) or 400 DEPENDENCY_NOT_FOUND."""
     target = (
-        Project.objects.visible_to(user)
-        .filter(organization=project.organization, name__iexact=str(project_id))
+        Project.objects.filter(organization=project.organization, name__lower=str(project_id).lower())
         .select_related("organization")
+        .order_by()
         .first()
     )
+    if target is not None and not component_area_rank(GrantSnapshot(user), target):
+        target = None  # what the caller cannot read does not exist for them
     if target is None:
         raise RegistryError(
             "DEPENDENCY_NOT_FOUND",

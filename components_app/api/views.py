@@ -18,6 +18,7 @@ Status codes, one mapping for the whole surface:
 
 import django_filters
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -28,7 +29,7 @@ from rest_framework.response import Response
 from components_app import selectors, services
 from components_app.api import serializers as s
 from components_app.models import Component, ComponentStatus, ComponentType
-from registry.access import WRITE, require
+from registry.access import WRITE, GrantSnapshot, require
 from registry.api.pagination import V1Pagination
 from registry.authentication import is_read_only
 
@@ -50,17 +51,26 @@ class V1View(GenericAPIView):
             return self.input_serializer_class
         return self.serializer_class
 
+    @cached_property
+    def grants(self) -> GrantSnapshot:
+        return GrantSnapshot(self.request.user)
+
     def get_project(self):
         if not hasattr(self, "_project"):
             self._project = selectors.project_for(
                 user=self.request.user,
                 organization_id=self.kwargs["organizationId"],
                 project_id=self.kwargs["projectId"],
+                grants=self.grants,
             )
         return self._project
 
     def require_write(self, project) -> None:
-        require(self.request.user, project, WRITE, read_only_token=is_read_only(self.request))
+        """Modeler or admin on the project, or on its component package (as v0 lets them publish it)."""
+        if is_read_only(self.request):
+            require(self.request.user, project, WRITE, read_only_token=True)
+        if selectors.component_area_rank(self.grants, project) < WRITE:
+            require(self.request.user, project, WRITE, grants=self.grants)  # the 403 with the role needed
 
     def get_component(self):
         return selectors.component_for(project=self.get_project(), component_id=self.kwargs["componentId"])

@@ -301,6 +301,42 @@ def test_the_versions_list_uses_a_constant_number_of_queries(
         )
         for n in range(2, count + 1)
     )
-    with django_assert_max_num_queries(6):
+    # Token, project, the caller's grants, component, COUNT, page: the same for 1 version as for 100.
+    with django_assert_max_num_queries(7):
         response = api.get(f"{base}/components/{component.pk}/versions?limit=100")
     assert len(response.json()["data"]) == count
+
+
+def test_a_grant_on_another_package_in_the_project_reaches_none_of_its_components(
+    client_for, project, grant, make_component, publish, base
+):
+    """A package-level grant shows the project in v0 listings; the components are the component
+    package's, which that grant does not reach."""
+    from tests.factories import PackageFactory, UserFactory
+
+    make_component()
+    publish("1.0.0")
+    outsider = UserFactory(username="outsider", email="outsider@example.com")
+    grant(PackageFactory(project=project, name="ledger"), "viewer", user=outsider)
+    client = client_for(outsider)
+    for path in ("components", "packages", "packages/1.0.0/resolved", "dependencies"):
+        response = client.get(f"{base}/{path}")
+        assert response.status_code == 404, (path, response.content)
+        assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_a_modeler_of_the_component_package_may_read_and_publish_it(
+    client_for, project, grant, make_component, publish, base
+):
+    from packages_app.models import Package
+    from tests.factories import UserFactory
+
+    make_component()
+    publish("1.0.0")
+    maintainer = UserFactory(username="maintainer", email="maintainer@example.com")
+    grant(Package.objects.get(project=project, name=project.name), "modeler", user=maintainer)
+    client = client_for(maintainer)
+    assert client.get(f"{base}/components").status_code == 200
+    components = client.get(f"{base}/components").json()["data"]
+    client.put(f"{base}/components/{components[0]['id']}", {"description": "touched"}, format="json")
+    assert client.post(f"{base}/packages", {"version": "1.1.0"}, format="json").status_code == 201
