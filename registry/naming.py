@@ -23,11 +23,19 @@ validate_resource_identifier = RegexValidator(
 )
 
 
+# Each number is stored as a 32-bit integer, the whole as at most 64 characters.
+VERSION_PART_MAX = 2**31 - 1
+VERSION_MAX_LENGTH = 64
+
+
 def parse_version(text: str) -> semantic_version.Version | None:
-    """The strict X.Y.Z version in ``text``, or None when it is not one."""
-    if not isinstance(text, str) or not _VERSION_RE.fullmatch(text):  # "$" alone would admit a trailing newline
+    """The strict X.Y.Z version in ``text``, or None when it is not one (or does not fit the database)."""
+    if not isinstance(text, str) or len(text) > VERSION_MAX_LENGTH or not _VERSION_RE.fullmatch(text):
+        return None  # fullmatch: "$" alone would admit a trailing newline
+    parsed = semantic_version.Version(text)
+    if max(parsed.major, parsed.minor, parsed.patch) > VERSION_PART_MAX:
         return None
-    return semantic_version.Version(text)
+    return parsed
 
 
 def is_strict_version(text: str) -> bool:

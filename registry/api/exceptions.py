@@ -4,6 +4,8 @@ import errno
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -66,6 +68,15 @@ def registry_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body(path, "PAYLOAD_TOO_LARGE", "The request body is larger than this endpoint accepts."),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    elif isinstance(exc, SuspiciousOperation):  # too many fields, a malformed multipart body...
+        exc = exceptions.ValidationError({"body": [str(exc) or "The request could not be read."]})
+    elif isinstance(exc, DjangoValidationError):  # a model check no earlier validation caught: still the caller's input
+        exc = exceptions.ValidationError(getattr(exc, "message_dict", None) or {"body": exc.messages})
 
     if isinstance(exc, RegistryError):
         body = error_body(path, exc.code, exc.message, exc.details)

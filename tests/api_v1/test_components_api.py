@@ -340,3 +340,18 @@ def test_a_modeler_of_the_component_package_may_read_and_publish_it(
     components = client.get(f"{base}/components").json()["data"]
     client.put(f"{base}/components/{components[0]['id']}", {"description": "touched"}, format="json")
     assert client.post(f"{base}/packages", {"version": "1.1.0"}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("version", ["99999999999999999999.0.0", "2147483648.0.0", "2." + "1" * 70 + ".0"])
+def test_a_version_number_too_large_to_store_is_invalid_version_not_a_500(api, base, make_component, version):
+    make_component()
+    response = api.post(f"{base}/packages", {"version": version}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "INVALID_VERSION"
+
+
+def test_a_body_over_the_request_size_limit_is_413_in_the_envelope(api, base, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.post(f"{base}/components", {"name": "big", "type": "view", "content": "x" * 5000}, format="json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
