@@ -23,6 +23,7 @@ from packages_app.models import (
     Dependency,
     LockEntry,
     Package,
+    PackageKind,
     ReplicaStatus,
     UsedVersionNumber,
     Version,
@@ -383,6 +384,14 @@ def publish_package(
             package.save()
             result.updated = True
         replication_grew = not package_created and package.replication_count > previous_copies
+        if version is not None and package.kind == PackageKind.COMPONENTS:
+            # Its versions are snapshots of the project's components, made by the v1 publish only.
+            raise RegistryError(
+                "PACKAGE_KIND_MISMATCH",
+                f"Package {package.name} holds the project's components; publish its versions through the v1 API",
+                status=409,
+                details={"package": package.name, "kind": package.kind},
+            )
         if version is not None and artifact is not None:
             result.version, result.version_created = _add_version(
                 package=package,

@@ -178,7 +178,10 @@ class PackageDetailView(PackageLookupMixin, V0View):
                 "INVALID_ARCHIVE (not zip/tar.gz, no publisher.json at the root, publisher.json not a JSON object)"
             ),
             403: error("FORBIDDEN: the caller is not a modeler or admin, or the token is read-only"),
-            409: error("VERSION_EXISTS: the version holds other bytes, or its number was used before"),
+            409: error(
+                "VERSION_EXISTS: the version holds other bytes, or its number was used before; "
+                "PACKAGE_KIND_MISMATCH: the package holds a project's components (published through v1)"
+            ),
             413: error("PAYLOAD_TOO_LARGE: packageFile is over REGISTRY_MAX_UPLOAD_BYTES"),
             **COMMON_ERRORS,
         },

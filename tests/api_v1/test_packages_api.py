@@ -284,3 +284,15 @@ def test_a_published_component_package_is_downloadable_through_v0_like_any_uploa
     data = b"".join(response.streaming_content) if response.streaming else response.content
     assert zipfile.ZipFile(io.BytesIO(data)).read("components/Card.js") == b"card()"
     assert response["ETag"].strip('"') == version.artifact.sha256
+
+
+def test_a_v0_upload_into_a_component_package_is_refused_with_409(api, make_component, publish):
+    from packages_app.models import Version
+    from tests.api_v0.conftest import upload
+
+    make_component()
+    publish("1.0.0")
+    response = upload(api, package="finance", version="5.0.0")
+    assert response.status_code == 409
+    assert response.json()["code"] == "PACKAGE_KIND_MISMATCH"
+    assert not Version.objects.filter(version="5.0.0").exists()
