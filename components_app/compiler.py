@@ -15,12 +15,14 @@ the source::
     // @prop featured?: boolean
 
 ``@prop NAME[?]: TYPE [= DEFAULT] [- DESCRIPTION]``: TYPE is one of string, number, integer, boolean,
-array, object; a trailing ``?`` marks the property optional (others are required); DEFAULT is JSON.
+array, object; a trailing ``?`` marks the property optional (others are required); DEFAULT is JSON
+(finite numbers only: no NaN or Infinity) and runs up to the first `` - ``, if any.
 The schema is a JSON Schema object of those properties. A malformed tag, an unknown type, a repeated
 property or unbalanced brackets (outside strings and comments) are compile errors with line numbers.
 """
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -32,10 +34,11 @@ from registry.errors import RegistryError
 
 PROP_TYPES = ("string", "number", "integer", "boolean", "array", "object")
 _TAG = re.compile(r"^\s*(?://|\*|/\*\*?)\s*@(?P<tag>[a-zA-Z]+)\b(?P<rest>.*)$")
-_PROP = re.compile(
-    r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<optional>\?)?\s*:\s*(?P<type>[A-Za-z]+)"
-    r"(?:\s*=\s*(?P<default>.+?))?(?:\s+-\s+(?P<description>.*))?\s*$"
-)
+# ``@prop`` is read in two linear steps: this prefix by regex, the ``[= DEFAULT] [- DESCRIPTION]`` tail by hand
+# (see _split_prop). A single regex with a lazy DEFAULT before an optional description backtracks
+# quadratically on long runs of whitespace.
+_PROP_HEAD = re.compile(r"\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<optional>\?)?\s*:\s*(?P<type>[A-Za-z]+)")
+_DESCRIPTION_DASH = re.compile(r"\s-\s")  # the first whitespace-dash-whitespace ends DEFAULT
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
 
@@ -86,12 +89,77 @@ def default_compiler(*, name: str, type: str, content: str) -> CompiledComponent
     return CompiledComponent(compiled=content, title=title or name, description=description, schema=schema)
 
 
+@dataclass(frozen=True)
+class _PropTag:
+    name: str
+    optional: bool
+    type: str
+    default: str | None
+    description: str | None
+
+
+def _split_prop(text: str) -> _PropTag | None:
+    """Parse ``NAME[?]: TYPE [= DEFAULT] [- DESCRIPTION]``; None if malformed. Linear in ``len(text)``.
+
+    DEFAULT (when there is an ``=``) runs from its first non-space character up to the first
+    whitespace-``-``-whitespace after that character, or else to the end of the line; DESCRIPTION is what
+    follows that dash. Without an ``=``, the rest is either blank or ``<spaces>-<spaces>DESCRIPTION``.
+    """
+    head = _PROP_HEAD.match(text)
+    if not head:
+        return None
+    rest = text[head.end() :]
+    default = description = None
+    after = rest.lstrip()
+    if after.startswith("=") and after[1:]:
+        value = after[1:].lstrip()
+        if not value:  # only whitespace after '=': the last of it is the (invalid) default
+            default = after[-1]
+        elif dash := _DESCRIPTION_DASH.search(value, 1):
+            default, description = value[: dash.start() + 1].rstrip(), value[dash.end() - 1 :].lstrip()
+        else:
+            default = value.rstrip()
+    elif rest.strip():  # no default: only '<spaces>-<spaces>DESCRIPTION' may follow the type
+        spaces = len(rest) - len(rest.lstrip())
+        if not (spaces and rest[spaces] == "-" and rest[spaces + 1 : spaces + 2].isspace()):
+            return None
+        description = rest[spaces + 1 :].lstrip()
+    return _PropTag(head["name"], bool(head["optional"]), head["type"], default, description)
+
+
+class _NonFiniteNumber(ValueError):
+    pass
+
+
+def _refuse_constant(literal: str):
+    raise _NonFiniteNumber(literal)  # NaN, Infinity, -Infinity: Python's json accepts them, JSON does not
+
+
+def _finite_float(literal: str) -> float:
+    number = float(literal)
+    if not math.isfinite(number):  # 1e999 and the like
+        raise _NonFiniteNumber(literal)
+    return number
+
+
+def _parse_default(text: str) -> tuple[object, str | None]:
+    """The JSON value of a DEFAULT and None, or None and why it is refused."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float), None
+    except _NonFiniteNumber:
+        return None, "is not a finite number (NaN, Infinity and out-of-range numbers are not JSON)"
+    except RecursionError:
+        return None, "is nested too deeply"
+    except ValueError:
+        return None, "is not valid JSON"
+
+
 def _read_prop(text: str, line: int, properties: dict, required: list, problems: list) -> None:
-    match = _PROP.match(text)
-    if not match:
+    match = _split_prop(text)
+    if match is None:
         problems.append(CompileProblem(line, "malformed @prop: expected 'NAME[?]: TYPE [= DEFAULT] [- DESCRIPTION]'"))
         return
-    name, kind = match["name"], match["type"]
+    name, kind = match.name, match.type
     if kind not in PROP_TYPES:
         problems.append(CompileProblem(line, f"unknown type '{kind}' for property '{name}'"))
         return
@@ -99,16 +167,16 @@ def _read_prop(text: str, line: int, properties: dict, required: list, problems:
         problems.append(CompileProblem(line, f"property '{name}' is declared twice"))
         return
     prop: dict = {"type": kind}
-    if match["default"] is not None:
-        try:
-            prop["default"] = json.loads(match["default"])
-        except ValueError:
-            problems.append(CompileProblem(line, f"default of '{name}' is not valid JSON"))
+    if match.default is not None:
+        value, refusal = _parse_default(match.default)
+        if refusal:
+            problems.append(CompileProblem(line, f"default of '{name}' {refusal}"))
             return
-    if match["description"]:
-        prop["description"] = match["description"]
+        prop["default"] = value
+    if match.description:
+        prop["description"] = match.description
     properties[name] = prop
-    if not match["optional"]:
+    if not match.optional:
         required.append(name)
 
 

@@ -88,7 +88,11 @@ def _save(component: Component) -> Component:
     try:
         with transaction.atomic():
             component.save()
-    except IntegrityError as exc:  # the name check raced with another writer
+    except IntegrityError as exc:
+        # Only the name constraint means the name check raced with another writer (PostgreSQL and SQLite both
+        # name the violated index in the message); any other violation is a bug and must not pose as a 409.
+        if "component_name_unique_ci" not in str(exc):
+            raise
         raise RegistryError(
             "COMPONENT_NAME_EXISTS",
             f"A component named '{component.name}' already exists",

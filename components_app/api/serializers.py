@@ -6,6 +6,9 @@ from rest_framework import serializers
 from components_app.models import ComponentStatus, ComponentType
 from registry.naming import NAME_MAX_LENGTH
 
+# Component source, in characters. Far above any real component, and it bounds the work of compiling one.
+CONTENT_MAX_LENGTH = 256_000
+
 
 class TagsField(serializers.ListField):
     child = serializers.CharField(max_length=100)
@@ -20,7 +23,12 @@ class ComponentCreateSerializer(serializers.Serializer):
         max_length=NAME_MAX_LENGTH, help_text="Unique in the project: letters, digits, _ and -."
     )
     type = serializers.ChoiceField(choices=ComponentType.choices)
-    content = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="The component source.")
+    content = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=CONTENT_MAX_LENGTH,
+        help_text=f"The component source, at most {CONTENT_MAX_LENGTH} characters.",
+    )
     metadata = ComponentMetadataInputSerializer(required=False)
 
 
@@ -29,7 +37,9 @@ class ComponentUpdateSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False)
     type = serializers.ChoiceField(choices=ComponentType.choices, required=False)
-    content = serializers.CharField(allow_blank=True, trim_whitespace=False, required=False)
+    content = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, required=False, max_length=CONTENT_MAX_LENGTH
+    )
     metadata = ComponentMetadataInputSerializer(required=False)
 
 

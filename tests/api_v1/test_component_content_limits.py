@@ -1,0 +1,78 @@
+import time
+
+import pytest
+
+from components_app.api.serializers import CONTENT_MAX_LENGTH
+from tests.api_v1.conftest import CARD_SOURCE
+
+pytestmark = pytest.mark.django_db
+
+
+def error_of(response):
+    body = response.json()
+    assert set(body) == {"error"}
+    return body["error"]["code"], body["error"]["details"]
+
+
+def test_creating_a_component_with_content_over_the_limit_is_400_validation_failed(api, base):
+    content = "// x\n" + "a" * CONTENT_MAX_LENGTH
+    response = api.post(f"{base}/components", {"name": "Huge", "type": "view", "content": content}, format="json")
+    assert response.status_code == 400
+    code, details = error_of(response)
+    assert code == "VALIDATION_FAILED"
+    assert "content" in str(details)
+    assert api.get(f"{base}/components").json()["data"] == []
+
+
+def test_content_of_exactly_the_limit_is_accepted(api, base):
+    content = "view()" + " " * (CONTENT_MAX_LENGTH - len("view()"))
+    response = api.post(f"{base}/components", {"name": "Big", "type": "view", "content": content}, format="json")
+    assert response.status_code == 201
+    assert len(response.json()["content"]) == CONTENT_MAX_LENGTH
+
+
+def test_editing_a_component_to_content_over_the_limit_is_400_validation_failed(api, base, make_component):
+    component = make_component()
+    response = api.put(f"{base}/components/{component.pk}", {"content": "a" * (CONTENT_MAX_LENGTH + 1)}, format="json")
+    assert response.status_code == 400
+    assert error_of(response)[0] == "VALIDATION_FAILED"
+    component.refresh_from_db()
+    assert component.content == CARD_SOURCE
+
+
+def test_a_prop_with_a_long_run_of_spaces_is_answered_quickly_through_the_api(api, base):
+    content = "// @prop x: string = a" + " " * 60_000 + "b"
+    started = time.perf_counter()
+    response = api.post(f"{base}/components", {"name": "Spaces", "type": "view", "content": content}, format="json")
+    assert time.perf_counter() - started < 0.5
+    assert response.status_code == 400
+    assert error_of(response)[0] == "COMPILATION_ERROR"
+
+
+@pytest.mark.parametrize("default", ["NaN", "Infinity", "1e999"])
+def test_a_non_finite_default_is_400_compilation_error_not_a_500_or_409(api, base, default):
+    content = f"// @prop x: number = {default}\n"
+    response = api.post(f"{base}/components", {"name": "Card", "type": "view", "content": content}, format="json")
+    assert response.status_code == 400
+    assert error_of(response) == (
+        "COMPILATION_ERROR",
+        {
+            "errors": [
+                {
+                    "line": 1,
+                    "message": "default of 'x' is not a finite number "
+                    "(NaN, Infinity and out-of-range numbers are not JSON)",
+                }
+            ]
+        },
+    )
+
+
+def test_a_deeply_nested_default_is_400_compilation_error_not_a_500(api, base):
+    content = "// @prop x: array = " + "[" * 100_000 + "]" * 100_000 + "\n"
+    response = api.post(f"{base}/components", {"name": "Deep", "type": "view", "content": content}, format="json")
+    assert response.status_code == 400
+    assert error_of(response) == (
+        "COMPILATION_ERROR",
+        {"errors": [{"line": 1, "message": "default of 'x' is nested too deeply"}]},
+    )
