@@ -6,9 +6,8 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from components_app.models import PackageComponent
 from packages_app import admin_views
-from packages_app.admin_actions import badge, confirm_then, project_filter, run_each
+from packages_app.admin_actions import badge, confirm_then, project_filter, run_each, service_delete_confirmation
 from packages_app.admin_selectors import version_history, version_sections
 from packages_app.indexing import request_reindex
 from packages_app.models import (
@@ -39,12 +38,16 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by publishing and indexing: browsable, never typed in or edited."""
+    """Rows written only by publishing and indexing: browsable, never typed in, edited or deleted one by
+    one (a deleted used version number would let a number be published again with other bytes)."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -137,11 +140,9 @@ class PackageAdmin(admin.ModelAdmin):
         )
 
     def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        # Versions are never deleted one by one, but they go with their package (delete_package keeps
-        # their numbers used), so deleting a package needs no separate permission on them.
-        perms_needed -= {str(Version._meta.verbose_name), str(PackageComponent._meta.verbose_name)}
-        return deleted, counts, perms_needed, protected
+        deleted, counts, perms_needed, _ = super().get_deleted_objects(objs, request)
+        packages = Package.objects.filter(pk__in=[obj.pk for obj in objs])
+        return service_delete_confirmation(deleted, counts, perms_needed, packages)
 
     def delete_model(self, request, obj):
         delete_package(package=obj)

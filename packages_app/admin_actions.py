@@ -98,3 +98,43 @@ def run_each(model_admin, request, queryset: QuerySet, *, run: Callable[[object]
             succeeded += 1
     if succeeded:
         model_admin.message_user(request, done.format(count=succeeded), messages.SUCCESS)
+
+
+def service_delete_confirmation(deleted, counts, perms_needed, packages):
+    """The admin's delete confirmation for objects a delete service removes with their packages.
+
+    Permissions: see ``deleted_by_service``. Protection: Django's collector calls every dependency and
+    lock row pointing at a deleted package "protected", even when it belongs to a version deleted in
+    the same go (the service drops those first); only versions outside ``packages`` (a queryset) that
+    depend on them really stop the delete.
+    """
+    from packages_app.services import outside_dependents
+
+    protected = [f"{label} depends on it" for label in outside_dependents(packages)]
+    return deleted, counts, deleted_by_service(perms_needed), protected
+
+
+def deleted_by_service(perms_needed: set[str]) -> set[str]:
+    """``perms_needed`` without the rows a delete service removes with their owner.
+
+    Versions, used version numbers, dependencies, locks, index entries, artifacts, replicas and
+    component snapshots have no delete permission of their own (they are immutable one by one), but a
+    package, project or organization deleted through its service takes them along (version numbers of
+    a deleted package stay used). The admin's confirmation page must not count them as missing
+    permissions, or nothing holding a version could ever be deleted.
+    """
+    from django.apps import apps
+
+    owned = [
+        ("packages_app", "Version"),
+        ("packages_app", "UsedVersionNumber"),
+        ("packages_app", "Dependency"),
+        ("packages_app", "LockEntry"),
+        ("packages_app", "IndexEntry"),
+        ("packages_app", "Artifact"),
+        ("packages_app", "ArtifactReplica"),
+        ("components_app", "ComponentVersion"),
+        ("components_app", "PackageComponent"),
+        ("components_app", "Component"),
+    ]
+    return perms_needed - {str(apps.get_model(app, model)._meta.verbose_name) for app, model in owned}

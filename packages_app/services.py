@@ -485,13 +485,8 @@ def delete_package(*, package: Package) -> None:
             raise package_in_use(f"Package {locked.name}", []) from exc
 
 
-def release_packages_for_delete(*, packages, what: str) -> None:
-    """Prepare ``packages`` (a queryset) to be deleted together, inside the caller's transaction.
-
-    Refuses with PACKAGE_IN_USE when a version outside the set depends on (or has locked) one of them;
-    otherwise drops the dependency and lock rows of the set's own versions, whose PROTECT foreign keys
-    would stop the cascade when one package of the set depends on another.
-    """
+def outside_dependents(packages) -> list[str]:
+    """``name@version`` of versions outside ``packages`` (a queryset) that depend on or locked one of them."""
     outside_dependencies = (
         Dependency.objects.filter(package__in=packages)
         .exclude(version__package__in=packages)
@@ -502,10 +497,20 @@ def release_packages_for_delete(*, packages, what: str) -> None:
         .exclude(root__package__in=packages)
         .select_related("root__package")
     )
-    dependents = sorted(
+    return sorted(
         {f"{d.version.package.name}@{d.version.version}" for d in outside_dependencies[:50]}
         | {f"{e.root.package.name}@{e.root.version}" for e in outside_locks[:50]}
     )
+
+
+def release_packages_for_delete(*, packages, what: str) -> None:
+    """Prepare ``packages`` (a queryset) to be deleted together, inside the caller's transaction.
+
+    Refuses with PACKAGE_IN_USE when a version outside the set depends on (or has locked) one of them;
+    otherwise drops the dependency and lock rows of the set's own versions, whose PROTECT foreign keys
+    would stop the cascade when one package of the set depends on another.
+    """
+    dependents = outside_dependents(packages)
     if dependents:
         raise package_in_use(what, dependents)
     LockEntry.objects.filter(root__package__in=packages).delete()

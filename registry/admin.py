@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from packages_app.admin_actions import confirm_then
+from packages_app.admin_actions import confirm_then, service_delete_confirmation
 from registry.models import ApiToken, Grant, Organization, OrganizationGroup, Project, ProjectDependency
 from registry.services import (
     Changes,
@@ -51,6 +51,13 @@ class OrganizationAdmin(admin.ModelAdmin):
             )
             adopt(obj, created)
 
+    def get_deleted_objects(self, objs, request):
+        from packages_app.models import Package
+
+        deleted, counts, perms_needed, _ = super().get_deleted_objects(objs, request)
+        packages = Package.objects.filter(project__organization__in=[obj.pk for obj in objs])
+        return service_delete_confirmation(deleted, counts, perms_needed, packages)
+
     def delete_model(self, request, obj):
         delete_organization(organization=obj)
 
@@ -83,6 +90,13 @@ class ProjectAdmin(admin.ModelAdmin):
             update_project(project=obj, changes=Changes(description=obj.description))
         else:
             adopt(obj, create_project(organization=obj.organization, name=obj.name, description=obj.description))
+
+    def get_deleted_objects(self, objs, request):
+        from packages_app.models import Package
+
+        deleted, counts, perms_needed, _ = super().get_deleted_objects(objs, request)
+        packages = Package.objects.filter(project__in=[obj.pk for obj in objs])
+        return service_delete_confirmation(deleted, counts, perms_needed, packages)
 
     def delete_model(self, request, obj):
         delete_project(project=obj)

@@ -85,3 +85,32 @@ def test_a_package_another_version_depends_on_cannot_be_deleted(staff_client, pu
 
     assert response.status_code == 200  # the admin lists what protects it instead of deleting
     assert Package.objects.filter(pk=core.package_id).exists()
+
+
+@pytest.mark.parametrize("model", ["usedversionnumber", "dependency", "lockentry", "artifact", "artifactreplica"])
+def test_rows_publishing_writes_cannot_be_deleted_one_by_one(staff_client, publish, model):
+    """A deleted used version number would let 1.0.0 be published again with other bytes."""
+    from django.apps import apps
+
+    publish("core", "1.0.0")
+    publish("app", "1.0.0", {"core": "^1.0.0"})
+    row = apps.get_model("packages_app", model).objects.first()
+    assert (
+        staff_client.post(reverse(f"admin:packages_app_{model}_delete", args=[row.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert apps.get_model("packages_app", model).objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.parametrize("level", ["project", "organization"])
+def test_a_project_or_organization_holding_versions_can_be_deleted_from_the_console(staff_client, publish, level):
+    from registry.models import Organization, Project
+
+    version = publish("core", "1.0.0")
+    publish("app", "1.0.0", {"core": "^1.0.0"})
+    project = version.package.project
+    target = project if level == "project" else project.organization
+    response = staff_client.post(reverse(f"admin:registry_{level}_delete", args=[target.pk]), {"post": "yes"})
+    assert response.status_code == 302, (response.context["perms_lacking"], response.context["protected"])
+    model = Project if level == "project" else Organization
+    assert not model.objects.filter(pk=target.pk).exists()
