@@ -150,27 +150,34 @@ def replica_health(artifact: Artifact) -> list[dict]:
     return [{"location": r.location, "status": r.status, "checkedAt": r.checked_at} for r in replicas]
 
 
-def _candidate_locations(artifact: Artifact) -> Iterator[str]:
+def _candidate_locations(artifact: Artifact, *, verify: bool) -> Iterator[str]:
     known_bad = {
-        r.location for r in artifact.replicas.all() if r.status in (ReplicaStatus.MISSING, ReplicaStatus.CORRUPT)
+        r.location: r.status
+        for r in artifact.replicas.all()
+        if r.status in (ReplicaStatus.MISSING, ReplicaStatus.CORRUPT)
     }
     for location in storage_locations():
         if location not in known_bad:
             yield location
-    # A copy marked bad may have been repaired since: try those last rather than fail.
-    yield from (location for location in storage_locations() if location in known_bad)
+    # A copy marked bad may have been repaired since: try those last rather than fail. One found
+    # corrupt is tried only when it will be re-hashed: unverified, it would be served as it is.
+    for location in storage_locations():
+        if location in known_bad and (verify or known_bad[location] == ReplicaStatus.MISSING):
+            yield location
 
 
-def open_healthy_copy(artifact: Artifact) -> tuple[str, File]:
+def open_healthy_copy(artifact: Artifact, *, verify: bool | None = None) -> tuple[str, File]:
     """An open handle on a good copy of the artifact: the primary, else a replica.
 
-    A copy is skipped when it is missing, has the wrong size, or (up to
-    ``REGISTRY_DOWNLOAD_VERIFY_MAX_BYTES``) the wrong digest. 503 when no location can serve it.
+    A copy is skipped when it is missing, has the wrong size, was found corrupt by the integrity check,
+    or (with ``verify``; by default up to ``REGISTRY_DOWNLOAD_VERIFY_MAX_BYTES``) has the wrong digest.
+    503 when no location can serve it.
     """
     key = artifact_key(artifact.sha256)
-    verify = artifact.size <= settings.REGISTRY_DOWNLOAD_VERIFY_MAX_BYTES
+    if verify is None:
+        verify = artifact.size <= settings.REGISTRY_DOWNLOAD_VERIFY_MAX_BYTES
     errors = []
-    for location in _candidate_locations(artifact):
+    for location in _candidate_locations(artifact, verify=verify):
         storage = storages[location]
         try:
             if storage.size(key) != artifact.size:
@@ -197,7 +204,7 @@ def signed_download_url(artifact: Artifact, *, filename: str) -> str | None:
     Only object stores that sign URLs (S3) qualify: a filesystem storage has no URL to hand out.
     """
     key = artifact_key(artifact.sha256)
-    for location in _candidate_locations(artifact):
+    for location in _candidate_locations(artifact, verify=False):  # a redirect is never re-hashed
         storage = storages[location]
         if not getattr(storage, "querystring_auth", False):
             continue

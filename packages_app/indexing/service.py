@@ -112,7 +112,7 @@ def _read_verified(version: Version):
         stored = _open_verified(artifact_storage(), artifact_key(artifact.sha256), artifact.sha256)
         if stored is not None:
             return stored
-        _, replica = open_healthy_copy(artifact)
+        _, replica = open_healthy_copy(artifact, verify=True)  # whatever its size: the index must match it
         return replica
     except RegistryError as exc:
         if exc.details.get("errors"):  # a store could not be reached, as opposed to holding no good copy

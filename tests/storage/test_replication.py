@@ -120,3 +120,28 @@ def test_asking_for_more_copies_than_locations_is_a_clear_validation_error():
         validate_replication_count(4)
     assert raised.value.status == 400
     assert raised.value.details == {"field": "replicationCount", "requested": 4, "available": 3}
+
+
+def test_a_copy_found_corrupt_is_never_served_unverified(replicated, settings):
+    """Above REGISTRY_DOWNLOAD_VERIFY_MAX_BYTES a copy is only size-checked: when the only copy left is
+    one the integrity check found corrupt, the answer is 503, not those bytes."""
+    settings.REGISTRY_DOWNLOAD_VERIFY_MAX_BYTES = 0
+    good = stored_bytes("artifacts", replicated)
+    overwrite("artifacts", replicated, b"y" * len(good))
+    for location in ("replica-1", "replica-2"):
+        storages[location].delete(artifact_key(replicated.sha256))
+    ArtifactReplica.objects.filter(artifact=replicated, location="artifacts").update(status=ReplicaStatus.CORRUPT)
+    with pytest.raises(RegistryError) as raised:
+        open_healthy_copy(replicated)
+    assert raised.value.status == 503
+
+
+def test_indexing_reads_a_verified_copy_whatever_the_archive_size(replicated, settings):
+    from packages_app.indexing.service import _read_verified
+    from packages_app.models import Version
+
+    settings.REGISTRY_DOWNLOAD_VERIFY_MAX_BYTES = 0
+    good = stored_bytes("artifacts", replicated)
+    overwrite("artifacts", replicated, b"y" * len(good))  # same size: only a hash tells
+    with _read_verified(Version.objects.get(artifact=replicated)) as handle:
+        assert handle.read() == good
