@@ -433,7 +433,11 @@ def _component_package_for_publish(project: Project) -> Package:
             resource_identifier=default_resource_identifier(project, project.name),
         )
         package.full_clean()
-        package.save()
+        try:
+            with transaction.atomic():
+                package.save()
+        except IntegrityError:  # a v0 upload created it (or took the identifier) meanwhile: judge that one
+            return _component_package_for_publish(project)
     return package
 
 

@@ -5,6 +5,7 @@ import binascii
 import contextlib
 import hashlib
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import IO
@@ -123,7 +124,12 @@ def store_artifact(*, stream: IO[bytes], digests: Digests, media_type: str = "ap
 
 
 def default_resource_identifier(project: Project, package_name: str) -> str:
-    return f"{project.organization.name}/{project.name}/{package_name}"
+    """``org/project/name``; when another package already holds that (a caller may set any identifier,
+    in any organization), the same with a short unique suffix, so nobody can stop a package's creation."""
+    identifier = f"{project.organization.name}/{project.name}/{package_name}"
+    if Package.objects.filter(resource_identifier=identifier).exists():
+        identifier = f"{identifier}:{uuid.uuid4().hex[:8]}"
+    return identifier
 
 
 def create_version(

@@ -296,3 +296,16 @@ def test_a_v0_upload_into_a_component_package_is_refused_with_409(api, make_comp
     assert response.status_code == 409
     assert response.json()["code"] == "PACKAGE_KIND_MISMATCH"
     assert not Version.objects.filter(version="5.0.0").exists()
+
+
+def test_another_organization_holding_the_default_identifier_cannot_block_a_first_publish(api, make_component, base):
+    from packages_app.models import Package
+    from tests.factories import OrganizationFactory, PackageFactory, ProjectFactory
+
+    squatter = ProjectFactory(organization=OrganizationFactory(name="evil"), name="p")
+    PackageFactory(project=squatter, name="squat", resource_identifier="acme/finance/finance")
+    make_component()
+    response = api.post(f"{base}/packages", {"version": "1.0.0"}, format="json")
+    assert response.status_code == 201, response.content
+    created = Package.objects.get(project__organization__name="acme", name="finance")
+    assert created.resource_identifier.startswith("acme/finance/finance:")
