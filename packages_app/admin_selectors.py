@@ -100,22 +100,47 @@ class VersionSections:
     files: list[IndexEntry]
     index_groups: list[tuple[str, list[IndexNode]]]
     index_count: int
+    index_hidden: int
     dependencies: list[Dependency]
     lock: list[LockEntry]
     dependents: list[Version]
     components: list
 
 
+# The page renders the index as nested lists (a template include per level): bounded, so a model of
+# thousands of entries or deep nesting cannot hang the page or exhaust the recursion limit.
+INDEX_ENTRIES_SHOWN = 2000
+INDEX_DEPTH_SHOWN = 12
+
+
+def _depth(entry: IndexEntry, by_id: dict[int, IndexEntry]) -> int:
+    depth, parent_id, seen = 0, entry.parent_id, set()
+    while parent_id in by_id and parent_id not in seen:
+        seen.add(parent_id)
+        depth += 1
+        parent_id = by_id[parent_id].parent_id
+    return depth
+
+
 def version_sections(version: Version) -> VersionSections:
-    """What a version's admin page shows, read in one query per section."""
-    entries = list(IndexEntry.objects.filter(version=version).order_by("path", "line", "id"))
+    """What a version's admin page shows, read in one query per section (the index at most
+    ``INDEX_ENTRIES_SHOWN`` entries and ``INDEX_DEPTH_SHOWN`` levels deep)."""
+    index = IndexEntry.objects.filter(version=version)
+    entries = list(index.order_by("path", "line", "id")[:INDEX_ENTRIES_SHOWN])
+    total = len(entries) if len(entries) < INDEX_ENTRIES_SHOWN else index.count()
+    by_id = {entry.id: entry for entry in entries}
     nodes = {entry.id: IndexNode(entry) for entry in entries}
     roots: list[IndexNode] = []
     files: list[IndexEntry] = []
+    shown = 0
     for entry in entries:
         if entry.kind == IndexKind.FILE:
             files.append(entry)
+            shown += 1
             continue
+        if _depth(entry, by_id) >= INDEX_DEPTH_SHOWN:
+            continue
+        shown += 1
         parent = nodes.get(entry.parent_id)
         (parent.children if parent is not None else roots).append(nodes[entry.id])
     dependents = list(
@@ -130,10 +155,11 @@ def version_sections(version: Version) -> VersionSections:
     return VersionSections(
         files=files,
         index_groups=group_by_kind(roots),
-        index_count=len(entries),
+        index_count=total,
+        index_hidden=total - shown,
         dependencies=list(version.dependencies.select_related("package__project__organization")),
         lock=list(
-            version.lock_entries.select_related("resolved__package__project", "parent__package").order_by(
+            version.lock_entries.select_related("resolved__package__project__organization", "parent__package").order_by(
                 "depth", "package__name"
             )
         ),

@@ -73,3 +73,29 @@ def test_version_page_query_count_does_not_grow_with_its_index(staff_client, pub
         response = version_page(staff_client, version)
 
     assert response.context["sections"].index_count == 80
+
+
+def test_a_deeply_nested_index_renders_with_the_depth_it_can_show(staff_client, publish):
+    version = publish("deep", "1.0.0")
+    parent = None
+    for level in range(100):  # once a RecursionError in the template's include per level
+        parent = index(version, "query", f"q{level}", parent=parent, line=level + 1)
+    response = version_page(staff_client, version)
+    assert response.status_code == 200
+    assert "q11" in response.text and "q12" not in response.text
+    assert "88 more entries" in response.text
+
+
+def test_a_huge_index_shows_its_first_entries_and_says_how_many_are_left(staff_client, publish, monkeypatch):
+    from packages_app import admin_selectors
+
+    monkeypatch.setattr(admin_selectors, "INDEX_ENTRIES_SHOWN", 50)
+    version = publish("wide", "1.0.0")
+    IndexEntry.objects.bulk_create(
+        IndexEntry(version=version, kind="dimension", name=f"d{n:03d}", path="sales.malloy", line=n + 1)
+        for n in range(120)
+    )
+    response = version_page(staff_client, version)
+    assert response.status_code == 200
+    assert "Index entries (120)" in response.text
+    assert "70 more entries" in response.text
