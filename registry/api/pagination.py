@@ -34,12 +34,16 @@ class RegistryPagination(PageNumberPagination):
         return min(value, self.max_page_size)
 
     def paginate_queryset(self, queryset, request, view=None):
+        from registry.errors import not_found, validation_failed
+
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and (not raw.isdigit() or int(raw) < 1):
+            # Malformed, like a bad limit: 400 naming the parameter (a page past the end is a 404).
+            raise validation_failed("page", "must be a whole number from 1")
         try:
             return super().paginate_queryset(queryset, request, view)
-        except NotFound:
-            raise
-        except InvalidPage as exc:  # pragma: no cover - DRF turns this into NotFound
-            raise NotFound(str(exc)) from exc
+        except (NotFound, InvalidPage):
+            raise not_found("page", raw or "1") from None
 
 
 class V0Pagination(RegistryPagination):

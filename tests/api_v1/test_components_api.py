@@ -355,3 +355,18 @@ def test_a_body_over_the_request_size_limit_is_413_in_the_envelope(api, base, se
     response = api.post(f"{base}/components", {"name": "big", "type": "view", "content": "x" * 5000}, format="json")
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5"])
+def test_a_malformed_page_is_400_naming_it_like_a_malformed_limit(api, base, page):
+    response = api.get(f"{base}/components", {"page": page})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "VALIDATION_FAILED"
+    assert response.json()["error"]["details"]["field"] == "page"
+
+
+def test_a_page_past_the_end_is_404_naming_the_page(api, base, make_component):
+    make_component()
+    response = api.get(f"{base}/components", {"page": "99"})
+    assert response.status_code == 404
+    assert response.json()["error"]["details"] == {"resourceType": "page", "resourceId": "99"}
