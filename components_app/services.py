@@ -127,19 +127,24 @@ def create_component(
 UNSET = object()
 
 
+def _refuse_if_deleted(component: Component, doing: str) -> None:
+    if component.status == ComponentStatus.DELETED:
+        raise RegistryError(
+            "INVALID_STATUS",
+            f"A deleted component cannot be {doing}",
+            status=409,
+            details={"currentStatus": component.status, "hint": "Restore it with POST .../status first."},
+        )
+
+
 @transaction.atomic
 def update_component(*, component: Component, name=UNSET, type=UNSET, content=UNSET, tags=UNSET, author) -> Component:
     """Edit the working copy. A ``published`` component becomes ``modified`` (version null,
     lastPublishedVersion kept); a draft or modified one is overwritten. A deleted one must be restored first."""
     lock_project(component.project)
     component = Component.objects.select_related("project", "author").get(pk=component.pk)
-    if component.status == ComponentStatus.DELETED:
-        raise RegistryError(
-            "INVALID_STATUS",
-            "A deleted component cannot be edited",
-            status=409,
-            details={"currentStatus": component.status, "hint": "Restore it with POST .../status first."},
-        )
+    _refuse_if_deleted(component, "edited")
+    before = (component.name, component.type, component.content, list(component.tags))
     if name is not UNSET and name != component.name:
         _validate_name(name)
         _ensure_name_free(project=component.project, name=name, exclude_id=component.pk)
@@ -150,6 +155,8 @@ def update_component(*, component: Component, name=UNSET, type=UNSET, content=UN
         component.content = content or ""
     if tags is not UNSET:
         component.tags = list(tags or [])
+    if (component.name, component.type, component.content, list(component.tags)) == before:
+        return component  # nothing changed: a published component stays published
     _apply_compilation(component)
     if component.status == ComponentStatus.PUBLISHED:
         component.status = ComponentStatus.MODIFIED
@@ -243,9 +250,10 @@ def discard_component_changes(*, component: Component) -> Component:
 
 @transaction.atomic
 def rollback_component(*, component: Component, version, author) -> Component:
-    """A ``modified`` working copy of an earlier published version."""
+    """A ``modified`` working copy of an earlier published version (not of a deleted component)."""
     lock_project(component.project)
     component = Component.objects.select_related("project", "author").get(pk=component.pk)
+    _refuse_if_deleted(component, "rolled back")
     snapshot = _version_row(component, version) if isinstance(version, int) and version >= 1 else None
     if snapshot is None:
         available = list(component.versions.order_by("version").values_list("version", flat=True))

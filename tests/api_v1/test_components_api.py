@@ -370,3 +370,20 @@ def test_a_page_past_the_end_is_404_naming_the_page(api, base, make_component):
     response = api.get(f"{base}/components", {"page": "99"})
     assert response.status_code == 404
     assert response.json()["error"]["details"] == {"resourceType": "page", "resourceId": "99"}
+
+
+def test_a_put_that_changes_nothing_leaves_a_published_component_published(api, base, make_component, publish):
+    component = make_component()
+    publish("1.0.0")
+    response = api.put(f"{base}/components/{component.pk}", {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "published"
+
+
+def test_a_deleted_component_cannot_be_rolled_back_without_being_restored(api, base, make_component, publish):
+    component = make_component()
+    publish("1.0.0")
+    api.post(f"{base}/components/{component.pk}/status", {"status": "deleted"}, format="json")
+    response = api.post(f"{base}/components/{component.pk}/rollback", {"version": 1}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "INVALID_STATUS"
