@@ -7,11 +7,18 @@ counts and a ``view:`` is attributed to the source whose braces enclose it. It f
 ``export { ... }`` names, sources (and their parameters), dimensions, measures, views, joins, named
 queries, ``run:`` statements and ``given:`` declarations, each with its line, its parent and the
 ``#(doc)`` text that precedes it.
+
+Every statement does bounded work, so parsing stays linear in the text however it is laid out: the text
+kept for one statement (a run's name, a source's base, a join's target, a given's type) is read from a
+window of at most ``MAX_SNIPPET`` characters, never up to the end of a possibly huge line, and the docs
+and tags shared by the definitions of one statement are joined once and capped. ``max_symbols`` stops
+the parse early (``MalloyOutline.truncated``) for callers that keep only so many symbols.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 IDENT_START = re.compile(r"[A-Za-z_]")
@@ -34,9 +41,14 @@ JOIN_STATEMENTS = {"join_one", "join_many", "join_cross"}
 # Words that end a join's target name when the join has no "is" ("join_one: users with user_id").
 JOIN_CLAUSE_WORDS = {"with", "on"}
 DOC_PREFIX = "#(doc)"
+# The most text one statement keeps (a run's name, a source's base...), and the window it is read from.
+MAX_SNIPPET = 400
+# The most doc text, and tags, one symbol inherits from the statement it belongs to.
+MAX_STATEMENT_DOC = 10_000
+MAX_STATEMENT_TAGS = 100
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     kind: str  # ident | string | number | annotation | punct
     value: str
@@ -61,6 +73,8 @@ class MalloyOutline:
     symbols: list[MalloySymbol] = field(default_factory=list)
     doc: str = ""
     annotations: list[str] = field(default_factory=list)
+    # The parse stopped at its ``max_symbols``: there were more symbols than ``symbols`` holds.
+    truncated: bool = False
 
     def of_kind(self, kind: str) -> list[MalloySymbol]:
         return [symbol for symbol in self.symbols if symbol.kind == kind]
@@ -70,25 +84,23 @@ class MalloyOutline:
 
     def uses(self) -> list[str]:
         """Names this text refers to: the sources and views its queries and runs start from."""
-        found: list[str] = []
+        found: dict[str, None] = {}  # ordered, and linear however many names there are
         for symbol in self.symbols:
             for key in ("source", "view"):
                 name = symbol.data.get(key)
-                if symbol.kind in ("query", "run") and name and name not in found:
-                    found.append(name)
-        return found
+                if symbol.kind in ("query", "run") and name:
+                    found.setdefault(name)
+        return list(found)
 
 
 def tokenize(text: str) -> list[Token]:
-    tokens: list[Token] = []
+    return list(iter_tokens(text))
+
+
+def iter_tokens(text: str) -> Iterator[Token]:
+    """The tokens of ``text``, read as they are asked for: a parse that stops early reads no further."""
     i, line, length = 0, 1, len(text)
     line_start = True
-
-    def add(kind: str, value: str, start: int, end: int, first_line: int) -> None:
-        nonlocal line_start
-        tokens.append(Token(kind, value, first_line, start, end, line_start))
-        line_start = False
-
     while i < length:
         char = text[i]
         if char == "\n":
@@ -108,13 +120,15 @@ def tokenize(text: str) -> list[Token]:
         elif char == "#":
             end = text.find("\n", i)
             end = length if end == -1 else end
-            add("annotation", text[i:end].rstrip(), i, end, line)
+            yield Token("annotation", text[i:end].rstrip(), line, i, end, line_start)
+            line_start = False
             i = end
         elif text.startswith('"""', i) or text.startswith("%{", i):
             closer = '"""' if char == '"' else "}%"
             end = text.find(closer, i + len(closer))
             end = length if end == -1 else end + len(closer)
-            add("string", text[i:end], i, end, line)
+            yield Token("string", text[i:end], line, i, end, line_start)
+            line_start = False
             line += text.count("\n", i, end)
             i = end
         elif char in "'\"`":
@@ -122,23 +136,27 @@ def tokenize(text: str) -> list[Token]:
             while j < length and text[j] != char and text[j] != "\n":
                 j += 2 if text[j] == "\\" else 1
             end = min(j + 1, length)
-            add("string", text[i:end], i, end, line)
+            yield Token("string", text[i:end], line, i, end, line_start)
+            line_start = False
             i = end
         elif IDENT_START.match(char):
             match = IDENT.match(text, i)
-            add("ident", match.group(), i, match.end(), line)
+            yield Token("ident", match.group(), line, i, match.end(), line_start)
+            line_start = False
             i = match.end()
         elif char.isdigit():
             match = NUMBER.match(text, i)
-            add("number", match.group(), i, match.end(), line)
+            yield Token("number", match.group(), line, i, match.end(), line_start)
+            line_start = False
             i = match.end()
         elif text.startswith(("->", "::"), i):
-            add("punct", text[i : i + 2], i, i + 2, line)
+            yield Token("punct", text[i : i + 2], line, i, i + 2, line_start)
+            line_start = False
             i += 2
         else:
-            add("punct", char, i, i + 1, line)
+            yield Token("punct", char, line, i, i + 1, line_start)
+            line_start = False
             i += 1
-    return tokens
 
 
 def unquote(value: str) -> str:
@@ -153,26 +171,45 @@ class _Block:
 
     owner: MalloySymbol | None
     statement: str | None = None
-    statement_docs: list[str] = field(default_factory=list)
+    # The docs and tags before the statement keyword, which each of its definitions inherits: joined
+    # (and capped) once per statement, not once per definition.
+    statement_doc: str | None = None
     statement_tags: list[str] = field(default_factory=list)
     pending_owner: MalloySymbol | None = None
     parens: int = 0
 
 
+class _Full(Exception):
+    """The outline holds ``max_symbols`` symbols and another one was found."""
+
+
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, max_symbols: int | None = None):
         self.text = text
-        self.tokens = tokenize(text)
+        # The tokens read so far; ``at`` reads more as the parse reaches them.
+        self.tokens: list[Token] = []
+        self.unread = iter_tokens(text)
         self.outline = MalloyOutline()
         self.blocks = [_Block(owner=None)]
         self.docs: list[str] = []
         self.tags: list[str] = []
+        self.model_docs: list[str] = []
+        self.max_symbols = max_symbols
         self.i = 0
 
     # -- token helpers -----------------------------------------------------------------------------
+    def at(self, index: int) -> Token | None:
+        """Token ``index``, or None past the end of the text."""
+        tokens = self.tokens
+        while index >= len(tokens):
+            token = next(self.unread, None)
+            if token is None:
+                return None
+            tokens.append(token)
+        return tokens[index]
+
     def peek(self, offset: int = 0) -> Token | None:
-        index = self.i + offset
-        return self.tokens[index] if index < len(self.tokens) else None
+        return self.at(self.i + offset)
 
     def is_punct(self, token: Token | None, value: str) -> bool:
         return token is not None and token.kind == "punct" and token.value == value
@@ -181,12 +218,14 @@ class _Parser:
         return token is not None and token.kind == "ident" and token.value == value
 
     def source_text(self, start: int, stop_words: set[str]) -> tuple[str, int]:
-        """The text from token ``start`` to the end of the expression (a new line, a block or a stop word)."""
+        """The text from token ``start`` to the end of the expression (a new line, a block or a stop word),
+        cut to ``MAX_SNIPPET`` characters: tokens starting past that window are not looked at."""
         end_index = start
         parens = 0
-        while end_index < len(self.tokens):
-            token = self.tokens[end_index]
-            if end_index > start and token.line_start and parens == 0:
+        first = self.at(start)
+        window_end = first.start + MAX_SNIPPET if first is not None else 0
+        while (token := self.at(end_index)) is not None:
+            if end_index > start and ((token.line_start and parens == 0) or token.start >= window_end):
                 break
             if parens == 0 and (
                 (token.kind == "ident" and token.value in stop_words)
@@ -199,21 +238,29 @@ class _Parser:
             elif token.kind == "punct" and token.value in ")]":
                 parens -= 1
             end_index += 1
-        if end_index == start:
+        if first is None or end_index == start:
             return "", start
-        return self.text[self.tokens[start].start : self.tokens[end_index - 1].end], end_index
+        return self.text[first.start : min(self.tokens[end_index - 1].end, window_end)], end_index
 
     # -- outline helpers ---------------------------------------------------------------------------
+    def append(self, symbol: MalloySymbol) -> MalloySymbol:
+        if self.max_symbols is not None and len(self.outline.symbols) >= self.max_symbols:
+            raise _Full
+        self.outline.symbols.append(symbol)
+        return symbol
+
     def add(self, kind: str, name: str, line: int, *, parent: MalloySymbol | None, **data) -> MalloySymbol:
         block = self.blocks[-1]
-        docs = block.statement_docs + self.docs
-        tags = block.statement_tags + self.tags
+        own_doc = "\n".join(self.docs)
+        if block.statement_doc is None:
+            doc = own_doc
+        else:
+            doc = f"{block.statement_doc}\n{own_doc}" if self.docs else block.statement_doc
+        tags = (block.statement_tags + self.tags)[:MAX_STATEMENT_TAGS]
         self.docs, self.tags = [], []
         if tags:
             data["tags"] = tags
-        symbol = MalloySymbol(kind=kind, name=name, line=line, parent=parent, doc="\n".join(docs), data=data)
-        self.outline.symbols.append(symbol)
-        return symbol
+        return self.append(MalloySymbol(kind=kind, name=name, line=line, parent=parent, doc=doc, data=data))
 
     def annotation(self, token: Token) -> None:
         text = token.value
@@ -221,7 +268,8 @@ class _Parser:
             body = text[1:]
             if body.startswith(DOC_PREFIX):
                 doc = body[len(DOC_PREFIX) :].strip()
-                self.outline.doc = f"{self.outline.doc}\n{doc}".strip()
+                if doc:  # joined once at the end: a string grown line by line would be quadratic
+                    self.model_docs.append(doc)
             else:
                 self.outline.annotations.append(text)
         elif text.startswith(DOC_PREFIX):
@@ -231,9 +279,16 @@ class _Parser:
 
     # -- statements --------------------------------------------------------------------------------
     def parse(self) -> MalloyOutline:
+        try:
+            self.statements()
+        except _Full:
+            self.outline.truncated = True
+        self.outline.doc = "\n".join(self.model_docs)
+        return self.outline
+
+    def statements(self) -> None:
         previous: Token | None = None
-        while self.i < len(self.tokens):
-            token = self.tokens[self.i]
+        while (token := self.at(self.i)) is not None:
             block = self.blocks[-1]
             at_definition = block.parens == 0 and (
                 token.line_start or self.is_punct(previous, ",") or self.is_punct(previous, ":")
@@ -249,7 +304,8 @@ class _Parser:
                 and not self.is_punct(previous, ".")
             ):
                 block.statement = token.value
-                block.statement_docs, block.statement_tags = self.docs, self.tags
+                block.statement_doc = "\n".join(self.docs)[:MAX_STATEMENT_DOC] if self.docs else None
+                block.statement_tags = self.tags[:MAX_STATEMENT_TAGS]
                 self.docs, self.tags = [], []
                 block.pending_owner = None
                 self.i += 1  # the colon
@@ -261,9 +317,8 @@ class _Parser:
                 self.export_statement()
             elif at_definition and block.statement in DEFINING_STATEMENTS and token.kind in ("ident", "string"):
                 self.definition(token, block)
-            previous = self.tokens[self.i] if self.i < len(self.tokens) else None
+            previous = self.at(self.i)
             self.i += 1
-        return self.outline
 
     def punctuation(self, token: Token, block: _Block) -> None:
         if token.value == "{":
@@ -298,7 +353,7 @@ class _Parser:
             self.i += 1  # onto "is"
             symbol = self.add("source", name, token.line, parent=block.owner)
             for parameter_name, parameter_type, line in parameters:
-                self.outline.symbols.append(
+                self.append(
                     MalloySymbol(
                         kind="given", name=parameter_name, line=line, parent=symbol, data={"type": parameter_type}
                     )
@@ -330,13 +385,13 @@ class _Parser:
 
     def pipeline(self, symbol: MalloySymbol, start: int) -> None:
         """``source -> view`` (or ``source -> { ... }``): remember the source and the first named view."""
-        first = self.tokens[start] if start < len(self.tokens) else None
+        first = self.at(start)
         if first is None or first.kind != "ident":
             return
         if symbol.kind == "query":
             symbol.data["source"] = first.value
-        after = self.tokens[start + 1] if start + 1 < len(self.tokens) else None
-        view = self.tokens[start + 2] if start + 2 < len(self.tokens) else None
+        after = self.at(start + 1)
+        view = self.at(start + 2)
         if self.is_punct(after, "->") and view is not None and view.kind == "ident":
             symbol.data["view"] = view.value
 
@@ -344,8 +399,7 @@ class _Parser:
         """Source parameters ``(name::type is default, ...)``; leaves the cursor on the closing paren."""
         found: list[tuple[str, str, int]] = []
         depth = 0
-        while self.i < len(self.tokens):
-            token = self.tokens[self.i]
+        while (token := self.at(self.i)) is not None:
             if self.is_punct(token, "("):
                 depth += 1
             elif self.is_punct(token, ")"):
@@ -367,10 +421,13 @@ class _Parser:
         first = self.peek(1)
         if first is None:
             return
-        # A run has no name: it is known by its text, up to the end of its first line.
-        line_end = self.text.find("\n", first.start)
-        name = self.text[first.start : len(self.text) if line_end == -1 else line_end].strip()
-        symbol = self.add("run", name[:400], keyword.line, parent=block.owner)
+        # A run has no name: it is known by its text, up to the end of its first line. Only a window of
+        # MAX_SNIPPET characters is searched: on one huge line, searching to its end for every run
+        # would be quadratic.
+        window_end = min(first.start + MAX_SNIPPET, len(self.text))
+        line_end = self.text.find("\n", first.start, window_end)
+        name = self.text[first.start : window_end if line_end == -1 else line_end].strip()
+        symbol = self.add("run", name, keyword.line, parent=block.owner)
         self.pipeline(symbol, self.i + 1)
         if first.kind == "ident":
             symbol.data["source"] = first.value
@@ -380,8 +437,7 @@ class _Parser:
         names: list[str] = []
         self.i += 1
         if self.is_punct(self.peek(), "{"):
-            while self.i < len(self.tokens) and not self.is_punct(self.peek(), "}"):
-                token = self.peek()
+            while (token := self.peek()) is not None and not self.is_punct(token, "}"):
                 previous = self.tokens[self.i - 1]
                 if token.kind == "ident" and not self.is_word(previous, "as") and not self.is_word(token, "as"):
                     names.append(token.value)
@@ -397,16 +453,19 @@ class _Parser:
 
     def export_statement(self) -> None:
         self.i += 2  # "export" "{"
-        while self.i < len(self.tokens) and not self.is_punct(self.peek(), "}"):
-            token = self.peek()
+        while (token := self.peek()) is not None and not self.is_punct(token, "}"):
             if token.kind in ("ident", "string"):
                 self.add("export", unquote(token.value), token.line, parent=None)
             self.i += 1
 
 
-def parse_malloy(text: str) -> MalloyOutline:
-    """The outline of one Malloy model: see the module docstring for what it holds."""
-    return _Parser(text).parse()
+def parse_malloy(text: str, *, max_symbols: int | None = None) -> MalloyOutline:
+    """The outline of one Malloy model: see the module docstring for what it holds.
+
+    With ``max_symbols``, parsing stops once that many symbols are found and another one comes:
+    the outline keeps the first ``max_symbols`` and says ``truncated``.
+    """
+    return _Parser(text, max_symbols).parse()
 
 
 @dataclass
@@ -421,17 +480,25 @@ class NotebookCell:
 CELL_MARKER = re.compile(r"^>>>(\w+)\s*$")
 
 
-def parse_notebook(text: str) -> list[NotebookCell]:
-    """Cells of a ``.malloynb`` notebook (``>>>markdown`` / ``>>>malloy`` lines start cells)."""
+def parse_notebook(text: str, *, max_symbols: int | None = None) -> list[NotebookCell]:
+    """Cells of a ``.malloynb`` notebook (``>>>markdown`` / ``>>>malloy`` lines start cells).
+
+    ``max_symbols`` bounds the symbols of all cells together: once they are used up, the outlines of
+    later malloy cells are empty and ``truncated``.
+    """
     cells: list[NotebookCell] = []
     current: NotebookCell | None = None
     lines: list[str] = []
+    room = max_symbols
 
     def close() -> None:
+        nonlocal room
         if current is not None:
             current.text = "\n".join(lines).rstrip("\n")
             if current.language == "malloy":
-                current.outline = parse_malloy(current.text)
+                current.outline = parse_malloy(current.text, max_symbols=room)
+                if room is not None:
+                    room -= len(current.outline.symbols)
             cells.append(current)
 
     for number, raw in enumerate(text.splitlines(), start=1):

@@ -2,11 +2,17 @@
 
 Entries form a tree through ``parent``: a model's sources are its children, a source's dimensions,
 measures, views and joins are the source's children, a notebook's cells are the notebook's children.
+
+A file yields at most ``MAX_ENTRIES_PER_FILE`` entries and a version ``MAX_ENTRIES_PER_VERSION``. Past a
+cap, extraction keeps the entries it has, stops reading that file (or, for the version cap, the archive),
+and says so in the ``truncated`` key of the ``data`` of the file's ``file`` entry and of its model or
+notebook entry: ``{"scope": "file" | "version", "limit": N, "message": "..."}``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,12 +22,17 @@ from packages_app.archives import MANIFEST_NAME, ArchiveLimits, iter_archive, pa
 from packages_app.malloy import MalloyOutline, parse_malloy, parse_notebook
 from packages_app.models import IndexKind
 
+logger = logging.getLogger(__name__)
+
 # Text files are parsed only up to this size; bigger ones are listed (path, size, sha256) but not read.
 TEXT_MAX_BYTES = 4 * 1024 * 1024
 DATA_EXTENSIONS = {".csv", ".parquet", ".xlsx", ".json", ".ndjson"}
 TEXT_EXTENSIONS = {".malloy", ".malloynb", ".csv", ".html"}
 MAX_NAME = 400
 MAX_DOC = 10_000
+# Caps on the entries one file, and one version, may produce (each is a database row).
+MAX_ENTRIES_PER_FILE = 10_000
+MAX_ENTRIES_PER_VERSION = 100_000
 SYMBOL_KINDS = {
     "import": IndexKind.IMPORT,
     "export": IndexKind.EXPORT,
@@ -58,17 +69,48 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+class _FileFull(Exception):
+    """The file being read has produced ``MAX_ENTRIES_PER_FILE`` entries and has more."""
+
+
+class _VersionFull(Exception):
+    """The version has produced ``MAX_ENTRIES_PER_VERSION`` entries and has more."""
+
+
 class _Collector:
     def __init__(self) -> None:
         self.entries: list[EntryDraft] = []
         self.manifest: dict | None = None
         self.paths: set[str] = set()
+        self.manifest_draft: EntryDraft | None = None
+        # The file being read: its cap, its entries so far, and the entries that report its truncation.
+        self.file_limit = MAX_ENTRIES_PER_FILE
+        self.file_entries = 0
+        self.file_markers: list[EntryDraft] = []
+        self.full = False  # the version's cap was reached: nothing more is indexed
+
+    def room(self) -> int:
+        """How many more entries fit: in the file being read, and in the version."""
+        return min(self.file_limit - self.file_entries, MAX_ENTRIES_PER_VERSION - len(self.entries))
+
+    def check_room(self) -> None:
+        if len(self.entries) >= MAX_ENTRIES_PER_VERSION:
+            raise _VersionFull
+        if self.file_entries >= self.file_limit:
+            raise _FileFull
 
     def add(self, kind: str, name: str, **fields) -> EntryDraft:
+        self.check_room()
         fields["doc"] = (fields.get("doc") or "")[:MAX_DOC]
         entry = EntryDraft(kind=kind, name=str(name)[:MAX_NAME], **fields)
         self.entries.append(entry)
+        self.file_entries += 1
         return entry
+
+    def truncated(self, *, scope: str, limit: int, message: str) -> None:
+        """Say on the current file's entries (else the last entry) that indexing stopped there."""
+        for entry in self.file_markers or self.entries[-1:]:
+            entry.data["truncated"] = {"scope": scope, "limit": limit, "message": message}
 
     def outline(self, outline: MalloyOutline, *, path: str, parent: EntryDraft, line_offset: int = 0) -> None:
         drafts: dict[int, EntryDraft] = {}
@@ -83,18 +125,50 @@ class _Collector:
                 doc=symbol.doc,
                 data=symbol.data,
             )
+        if outline.truncated:  # the parse stopped at room(): there is more than fits
+            self.check_room()
+            raise _FileFull
 
     def file(self, path: str, size: int, sha256: str, text: bytes | None) -> None:
+        """Index one file; past a cap, keep what fits and mark the truncation on the file's entries."""
         self.paths.add(path)
-        self.add(IndexKind.FILE, path, path=path, data={"size": size, "sha256": sha256})
+        self.file_limit, self.file_entries = MAX_ENTRIES_PER_FILE, 0
+        try:
+            # Should the version be full already, the previous file's entries tell it.
+            self.file_markers = [self.add(IndexKind.FILE, path, path=path, data={"size": size, "sha256": sha256})]
+            self.file_contents(path, size, text)
+        except _FileFull:
+            logger.warning("indexing keeps only the first %s entries of %s", MAX_ENTRIES_PER_FILE, path)
+            self.truncated(
+                scope="file",
+                limit=MAX_ENTRIES_PER_FILE,
+                message=f"more than {MAX_ENTRIES_PER_FILE} index entries in {path}: only the first "
+                f"{MAX_ENTRIES_PER_FILE} are indexed",
+            )
+        except _VersionFull:
+            self.version_full(path)
+
+    def version_full(self, where: str) -> None:
+        logger.warning("indexing stopped at %s entries for the version, in %s", MAX_ENTRIES_PER_VERSION, where)
+        self.full = True
+        self.truncated(
+            scope="version",
+            limit=MAX_ENTRIES_PER_VERSION,
+            message=f"more than {MAX_ENTRIES_PER_VERSION} index entries in the version: only the first "
+            f"{MAX_ENTRIES_PER_VERSION} are indexed; indexing stopped in {where}",
+        )
+
+    def file_contents(self, path: str, size: int, text: bytes | None) -> None:
         extension = posixpath.splitext(path)[1].lower()
         if path == MANIFEST_NAME:
             self.manifest = parse_manifest(text or b"")
             self.manifest_entry(path)
         elif extension == ".malloy" and text is not None:
-            outline = parse_malloy(_decode(text))
             kind = IndexKind.DASHBOARD if path.startswith("dashboards/") else IndexKind.MODEL
-            model = self.add(kind, path, path=path, doc=outline.doc, data={"annotations": outline.annotations})
+            model = self.add(kind, path, path=path)
+            self.file_markers.append(model)
+            outline = parse_malloy(_decode(text), max_symbols=self.room())
+            model.doc, model.data = outline.doc[:MAX_DOC], {"annotations": outline.annotations}
             self.outline(outline, path=path, parent=model)
         elif extension == ".malloynb" and text is not None:
             self.notebook(path, _decode(text))
@@ -117,7 +191,7 @@ class _Collector:
             for key in ("name", "description", "explores", "queryableSources", "dependencies")
             if key in manifest
         }
-        self.add(
+        self.manifest_draft = self.add(
             IndexKind.MANIFEST,
             MANIFEST_NAME,
             path=path,
@@ -127,13 +201,19 @@ class _Collector:
 
     def notebook(self, path: str, text: str) -> None:
         notebook = self.add(IndexKind.NOTEBOOK, path, path=path)
-        uses: list[str] = []
-        for cell in parse_notebook(text):
+        self.file_markers.append(notebook)
+        uses: dict[str, None] = {}  # ordered, and linear however many names there are
+        try:
+            self.cells(path, text, notebook, uses)
+        finally:  # also when a cap stops the cells: the notebook lists what the indexed ones use
+            notebook.data["uses"] = list(uses)
+
+    def cells(self, path: str, text: str, notebook: EntryDraft, uses: dict[str, None]) -> None:
+        for cell in parse_notebook(text, max_symbols=self.room()):
             data: dict = {"language": cell.language}
             if cell.outline is not None:
                 data["uses"] = cell.outline.uses()
                 data["imports"] = cell.outline.names("import")
-                uses.extend(name for name in data["uses"] if name not in uses)
             entry = self.add(
                 IndexKind.CELL,
                 f"{path} cell {cell.index}",
@@ -144,13 +224,22 @@ class _Collector:
                 data=data,
             )
             if cell.outline is not None:
+                uses.update(dict.fromkeys(data["uses"]))
                 self.outline(cell.outline, path=path, parent=entry, line_offset=cell.line)
-        notebook.data["uses"] = uses
 
     def components(self) -> None:
         components = (self.manifest or {}).get("components")
-        if not isinstance(components, list):
+        if self.full or not isinstance(components, list):
             return
+        # Components count toward the version's cap only; its truncation is told on the manifest.
+        self.file_limit, self.file_entries = MAX_ENTRIES_PER_VERSION, 0
+        self.file_markers = [self.manifest_draft] if self.manifest_draft is not None else []
+        try:
+            self.add_components(components)
+        except _VersionFull:
+            self.version_full(f"the components of {MANIFEST_NAME}")
+
+    def add_components(self, components: list) -> None:
         for component in components:
             if not isinstance(component, dict) or not component.get("name"):
                 continue
@@ -179,6 +268,8 @@ def extract_entries(fileobj: IO[bytes], *, limits: ArchiveLimits | None = None) 
     """Every index entry of one archive, parents before children. Raises INVALID_ARCHIVE on unsafe input."""
     collector = _Collector()
     for member in iter_archive(fileobj, limits=limits):
+        if collector.full:  # past the version's cap: nothing more is indexed
+            break
         digest = hashlib.sha256()
         keep = _wants_text(member.path, member.size)
         parts: list[bytes] = []

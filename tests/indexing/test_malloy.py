@@ -1,10 +1,18 @@
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from packages_app.malloy import parse_malloy, parse_notebook, tokenize
+from packages_app.malloy import (
+    MAX_SNIPPET,
+    MAX_STATEMENT_DOC,
+    MAX_STATEMENT_TAGS,
+    parse_malloy,
+    parse_notebook,
+    tokenize,
+)
 
 MODELS = Path(__file__).parent / "models"
 
@@ -147,6 +155,88 @@ def test_unbalanced_braces_and_unterminated_strings_do_not_raise():
     outline = parse_malloy("source: a is t extend {\n  dimension: b is 'oops\n  view: v is {\n")
     assert outline.names("source") == ["a"]
     assert outline.names("dimension") == ["b"]
+
+
+def test_a_one_megabyte_line_of_runs_parses_in_under_a_second_up_to_the_indexing_cap():
+    text = "run: a " * (1_000_000 // 7)
+    started = time.perf_counter()
+    outline = parse_malloy(text, max_symbols=10_000)
+    elapsed = time.perf_counter() - started
+    assert (len(outline.symbols), outline.truncated) == (10_000, True)
+    assert elapsed < 1, f"{elapsed:.2f}s"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "run: a ",
+        "source: a is b ",
+        "given: a :: t ",
+        "query: q is a -> v ",
+        "source: s is t extend { join_one: a is b ",
+    ],
+)
+def test_many_statements_on_one_huge_line_parse_in_time_linear_in_the_text(statement):
+    # 100 KB on one line: searching or slicing to the end of the line for each statement took a minute.
+    text = statement * (100_000 // len(statement))
+    started = time.perf_counter()
+    outline = parse_malloy(text)
+    elapsed = time.perf_counter() - started
+    assert len(outline.symbols) >= 100_000 // len(statement)
+    assert all(len(symbol.name) <= MAX_SNIPPET for symbol in outline.symbols)
+    assert all(
+        len(value) <= MAX_SNIPPET
+        for symbol in outline.symbols
+        for value in symbol.data.values()
+        if isinstance(value, str)
+    )
+    assert elapsed < 5, f"{elapsed:.2f}s"
+
+
+def test_text_kept_from_one_huge_line_is_cut_to_the_snippet_size():
+    outline = parse_malloy("run: flights -> " + "x " * 20_000 + "\nsource: s is " + "y " * 20_000)
+    run = outline.of_kind("run")[0]
+    assert run.name == ("flights -> " + "x " * 200)[:MAX_SNIPPET].strip()
+    assert run.data == {"source": "flights", "view": "x"}
+    assert outline.of_kind("source")[0].data["base"] == ("y " * 200)[:MAX_SNIPPET].strip()
+
+
+def test_short_run_names_and_bases_are_kept_whole():
+    outline = parse_malloy("run: flights -> by_carrier\nsource: s is duckdb.table('s.parquet') extend {}\n")
+    assert outline.of_kind("run")[0].name == "flights -> by_carrier"
+    assert outline.of_kind("source")[0].data["base"] == "duckdb.table('s.parquet')"
+
+
+def test_max_symbols_keeps_the_first_ones_and_says_the_outline_was_truncated():
+    text = "source: s is t extend {\n  dimension:\n" + "    d is 1\n" * 5 + "}\n"
+    assert [len(parse_malloy(text, max_symbols=limit).symbols) for limit in (0, 3, 6, 7)] == [0, 3, 6, 6]
+    assert [parse_malloy(text, max_symbols=limit).truncated for limit in (0, 3, 6, 7)] == [True, True, False, False]
+    assert parse_malloy(text).truncated is False
+
+
+def test_max_symbols_of_a_notebook_bounds_all_its_cells_together():
+    cells = parse_notebook(">>>malloy\nrun: a\nrun: b\n>>>malloy\nrun: c\n>>>malloy\nrun: d\n", max_symbols=3)
+    assert [len(cell.outline.symbols) for cell in cells] == [2, 1, 0]
+    assert [cell.outline.truncated for cell in cells] == [False, False, True]
+
+
+def test_docs_and_tags_before_a_statement_reach_each_definition_capped():
+    text = "#(doc) shared\n" * 5_000 + "# tag\n" * 500 + "dimension:\n" + "#(doc) own\n# mine\nd is 1\n" * 3_000
+    started = time.perf_counter()
+    outline = parse_malloy(text)
+    assert time.perf_counter() - started < 5
+    dimension = outline.of_kind("dimension")[-1]
+    assert dimension.doc == ("\n".join(["shared"] * 5_000))[:MAX_STATEMENT_DOC] + "\nown"
+    assert dimension.data["tags"] == ["tag"] * MAX_STATEMENT_TAGS
+    small = parse_malloy("#(doc) a\n# t\ndimension:\n#(doc) b\n# u\nx is 1\ny is 2\n").of_kind("dimension")
+    assert [(symbol.doc, symbol.data["tags"]) for symbol in small] == [("a\nb", ["t", "u"]), ("a", ["t"])]
+
+
+def test_model_docs_are_joined_once_skipping_empty_ones():
+    assert parse_malloy("##(doc) a\n##(doc)\n##(doc)   b  \n").doc == "a\nb"
+    started = time.perf_counter()
+    assert parse_malloy("##(doc) line\n" * 200_000).doc == "\n".join(["line"] * 200_000)
+    assert time.perf_counter() - started < 5
 
 
 def test_the_demo_model_outline():
