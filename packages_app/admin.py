@@ -7,7 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from packages_app import admin_views
-from packages_app.admin_actions import badge, confirm_then, project_filter, run_each, service_delete_confirmation
+from packages_app.admin_actions import DeletedThroughServiceMixin, badge, confirm_then, project_filter, run_each
 from packages_app.admin_selectors import version_history, version_sections
 from packages_app.indexing import request_reindex
 from packages_app.models import (
@@ -71,7 +71,7 @@ def version_link(version_id, label):
 
 
 @admin.register(Package)
-class PackageAdmin(admin.ModelAdmin):
+class PackageAdmin(DeletedThroughServiceMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "project",
@@ -139,17 +139,8 @@ class PackageAdmin(admin.ModelAdmin):
             changes=PackageChanges(description=obj.description, replication_count=obj.replication_count, tags=obj.tags),
         )
 
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, _ = super().get_deleted_objects(objs, request)
-        packages = Package.objects.filter(pk__in=[obj.pk for obj in objs])
-        return service_delete_confirmation(deleted, counts, perms_needed, packages)
-
-    def delete_model(self, request, obj):
+    def delete_with_service(self, obj):
         delete_package(package=obj)
-
-    def delete_queryset(self, request, queryset):
-        for package in queryset:
-            delete_package(package=package)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)

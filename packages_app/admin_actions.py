@@ -100,18 +100,35 @@ def run_each(model_admin, request, queryset: QuerySet, *, run: Callable[[object]
         model_admin.message_user(request, done.format(count=succeeded), messages.SUCCESS)
 
 
-def service_delete_confirmation(deleted, counts, perms_needed, packages):
-    """The admin's delete confirmation for objects a delete service removes with their packages.
+class DeletedThroughServiceMixin:
+    """A ModelAdmin whose deletes go through the model's delete service (``delete_with_service``).
 
-    Permissions: see ``deleted_by_service``. Protection: Django's collector calls every dependency and
-    lock row pointing at a deleted package "protected", even when it belongs to a version deleted in
-    the same go (the service drops those first); only versions outside ``packages`` (a queryset) that
-    depend on them really stop the delete.
+    The confirmation page then asks the service's question. Permissions: see ``deleted_by_service``.
+    Protection: Django's collector calls every dependency and lock row pointing at a deleted package
+    "protected", even when it belongs to a version deleted in the same go (the service drops those
+    first); only versions outside the deleted packages that depend on them really stop the delete.
     """
-    from packages_app.services import outside_dependents
 
-    protected = [f"{label} depends on it" for label in outside_dependents(packages)]
-    return deleted, counts, deleted_by_service(perms_needed), protected
+    package_lookup = "pk"  # how a Package reaches the objects being deleted
+
+    def delete_with_service(self, obj) -> None:
+        raise NotImplementedError
+
+    def get_deleted_objects(self, objs, request):
+        from packages_app.models import Package
+        from packages_app.services import outside_dependents
+
+        deleted, counts, perms_needed, _ = super().get_deleted_objects(objs, request)
+        packages = Package.objects.filter(**{f"{self.package_lookup}__in": [obj.pk for obj in objs]})
+        protected = [f"{label} depends on it" for label in outside_dependents(packages)]
+        return deleted, counts, deleted_by_service(perms_needed), protected
+
+    def delete_model(self, request, obj):
+        self.delete_with_service(obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_with_service(obj)
 
 
 def deleted_by_service(perms_needed: set[str]) -> set[str]:

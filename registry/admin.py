@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from packages_app.admin_actions import confirm_then, service_delete_confirmation
+from packages_app.admin_actions import DeletedThroughServiceMixin, confirm_then
 from registry.models import ApiToken, Grant, Organization, OrganizationGroup, Project, ProjectDependency
 from registry.services import (
     Changes,
@@ -24,7 +24,9 @@ def adopt(obj, saved) -> None:
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(DeletedThroughServiceMixin, admin.ModelAdmin):
+    package_lookup = "project__organization"
+
     list_display = ["name", "display_name", "project_count", "created_at", "updated_at"]
     search_fields = ["name", "display_name", "description"]
     readonly_fields = ["created_at", "updated_at"]
@@ -51,23 +53,14 @@ class OrganizationAdmin(admin.ModelAdmin):
             )
             adopt(obj, created)
 
-    def get_deleted_objects(self, objs, request):
-        from packages_app.models import Package
-
-        deleted, counts, perms_needed, _ = super().get_deleted_objects(objs, request)
-        packages = Package.objects.filter(project__organization__in=[obj.pk for obj in objs])
-        return service_delete_confirmation(deleted, counts, perms_needed, packages)
-
-    def delete_model(self, request, obj):
+    def delete_with_service(self, obj):
         delete_organization(organization=obj)
-
-    def delete_queryset(self, request, queryset):
-        for organization in queryset:
-            delete_organization(organization=organization)
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(DeletedThroughServiceMixin, admin.ModelAdmin):
+    package_lookup = "project"
+
     list_display = ["name", "organization", "package_count", "created_at", "updated_at"]
     list_filter = ["organization"]
     list_select_related = ["organization"]
@@ -91,19 +84,8 @@ class ProjectAdmin(admin.ModelAdmin):
         else:
             adopt(obj, create_project(organization=obj.organization, name=obj.name, description=obj.description))
 
-    def get_deleted_objects(self, objs, request):
-        from packages_app.models import Package
-
-        deleted, counts, perms_needed, _ = super().get_deleted_objects(objs, request)
-        packages = Package.objects.filter(project__in=[obj.pk for obj in objs])
-        return service_delete_confirmation(deleted, counts, perms_needed, packages)
-
-    def delete_model(self, request, obj):
+    def delete_with_service(self, obj):
         delete_project(project=obj)
-
-    def delete_queryset(self, request, queryset):
-        for project in queryset:
-            delete_project(project=project)
 
 
 @admin.register(ProjectDependency)
