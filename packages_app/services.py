@@ -33,6 +33,7 @@ from packages_app.models import (
 )
 from packages_app.replication import storage_locations, validate_replication_count
 from packages_app.resolution import record_dependencies, requirements_for_publish, resolve
+from registry.db import insert_unless_conflict
 from registry.errors import RegistryError, validation_failed
 from registry.models import Project
 from registry.naming import parse_version, validate_name
@@ -97,30 +98,42 @@ def store_blob(*, stream: IO[bytes], key: str, size: int) -> bool:
 def store_artifact(*, stream: IO[bytes], digests: Digests, media_type: str = "application/octet-stream") -> Artifact:
     """The artifact for these bytes, writing the blob first if storage does not hold it.
 
-    Runs outside the caller's version transaction on purpose: the blob is written before the version
-    row commits, and a blob whose transaction then fails is removed by the orphan sweep. Identical bytes
-    share one artifact; re-sending identical bytes restores a missing blob.
+    The blob is written before any transaction: a blob whose row never commits is removed by the orphan
+    sweep. Identical bytes share one artifact; re-sending identical bytes restores a missing blob. Inside
+    a caller's transaction the artifact row stays locked until it ends (see :func:`record_artifact`).
     """
-    key = artifact_key(digests.sha256)
-    wrote = store_blob(stream=stream, key=key, size=digests.size)
-    # The primary copy's first check comes free when this call wrote it: those are the bytes hashed on
+    wrote = store_blob(stream=stream, key=artifact_key(digests.sha256), size=digests.size)
+    with transaction.atomic():
+        return record_artifact(digests=digests, media_type=media_type, wrote=wrote)
+
+
+def record_artifact(*, digests: Digests, media_type: str, wrote: bool) -> Artifact:
+    """The artifact row for a blob already in primary storage, inserted or locked in the caller's transaction.
+
+    ``wrote`` says whether the caller's upload wrote the blob just now. A new row is the caller's until it
+    commits; an existing row is locked (``FOR UPDATE``), because the orphan sweep deletes unreferenced rows
+    under that same lock and must not take this one while a version that references it is being written.
+    """
+    # The primary copy's first check comes free when the caller wrote it: those are the bytes hashed on
     # the way in. A blob found in place is left for the integrity check to hash (pending).
     checked = {"status": ReplicaStatus.HEALTHY, "checked_at": timezone.now()} if wrote else {}
     primary = storage_locations()[0]
-    artifact = Artifact.objects.filter(sha256=digests.sha256).first()
-    if artifact is not None:
-        if wrote:  # it restored a missing or partial primary copy
-            ArtifactReplica.objects.update_or_create(artifact=artifact, location=primary, defaults=checked)
+    artifact = Artifact(
+        sha256=digests.sha256,
+        md5=digests.md5,
+        size=digests.size,
+        media_type=media_type,
+        file=artifact_key(digests.sha256),
+    )
+    if insert_unless_conflict(artifact):
+        ArtifactReplica.objects.create(artifact=artifact, location=primary, **checked)
         return artifact
-    try:
-        with transaction.atomic():
-            artifact = Artifact.objects.create(
-                sha256=digests.sha256, md5=digests.md5, size=digests.size, media_type=media_type, file=key
-            )
-            ArtifactReplica.objects.create(artifact=artifact, location=primary, **checked)
-            return artifact
-    except IntegrityError:
-        return Artifact.objects.get(sha256=digests.sha256)
+    artifact = Artifact.objects.select_for_update().filter(sha256=digests.sha256).first()
+    if artifact is None:  # an old orphan the sweep removed between the two statements, blob and all
+        raise RegistryError("ARTIFACT_GONE", "The stored file disappeared; retry the upload.", status=503)
+    if wrote:  # it restored a missing or partial primary copy
+        ArtifactReplica.objects.update_or_create(artifact=artifact, location=primary, defaults=checked)
+    return artifact
 
 
 def default_resource_identifier(project: Project, package_name: str) -> str:
@@ -171,21 +184,16 @@ def create_version(
     # settled: the references were just looked up, the numbers parsed above, and uniqueness is the
     # UsedVersionNumber row's job (backed, like the check constraints, by the database).
     new.clean_fields(exclude={"package", "artifact", "author"})
-    try:
-        with transaction.atomic():
-            UsedVersionNumber.objects.create(
-                project_id=package.project_id,
-                package_name=package.name.lower(),
-                version=version,
-                sha256=artifact.sha256,
-            )
-    except IntegrityError:
+    used = UsedVersionNumber(
+        project_id=package.project_id, package_name=package.name.lower(), version=version, sha256=artifact.sha256
+    )
+    if not insert_unless_conflict(used):
         raise RegistryError(
             "VERSION_EXISTS",
             f"Package version {version} already exists",
             status=409,
             details={"version": version},
-        ) from None
+        )
     new.save()
     return new
 
@@ -202,10 +210,15 @@ PACKAGE_FIELDS = {
 }
 
 
-def full_clean_or_raise(obj, *, field_names: dict[str, str]) -> None:
-    """``obj.full_clean()``, with the first problem raised as VALIDATION_FAILED naming the API field."""
+def full_clean_or_raise(obj, *, field_names: dict[str, str], check_unique: bool = True) -> None:
+    """``obj.full_clean()``, with the first problem raised as VALIDATION_FAILED naming the API field.
+
+    ``check_unique=False`` leaves uniqueness to the database, for a caller that catches the insert's
+    IntegrityError: a check by query races with concurrent inserts and costs a query per constraint.
+    The field validators still run, and they mirror every check constraint.
+    """
     try:
-        obj.full_clean()
+        obj.full_clean(validate_unique=check_unique, validate_constraints=check_unique)
     except ValidationError as exc:
         errors = exc.message_dict
         model_field, messages = next(iter(errors.items()))
@@ -319,7 +332,7 @@ def _lock_or_create_package(*, project: Project, name: str, changes: PackageChan
         resource_identifier=default_resource_identifier(project, name),
     )
     changes.apply(package)
-    full_clean_or_raise(package, field_names=PACKAGE_FIELDS)
+    full_clean_or_raise(package, field_names=PACKAGE_FIELDS, check_unique=False)  # a racing creator waits below
     try:
         with transaction.atomic():
             package.save()
@@ -349,7 +362,7 @@ def publish_package(
     Order matters: everything that can be checked without the database (names, version syntax, md5,
     archive structure) is checked first; the blob is then written to content-addressed storage outside
     the transaction (a blob whose transaction fails is left to the orphan sweep); finally one transaction
-    locks the package row, applies the metadata and adds the version. Re-sending a version with the same
+    locks the package row, applies the metadata, records the artifact row and adds the version. Re-sending a version with the same
     bytes changes nothing (safe retries); other bytes, or a number used before, is VERSION_EXISTS.
     """
     try:
@@ -366,7 +379,6 @@ def publish_package(
     if changes.replication_count is not None:
         validate_replication_count(changes.replication_count)
 
-    artifact = None
     manifest: dict = {}
     requirements: list = []
     if upload is not None:
@@ -379,7 +391,7 @@ def publish_package(
             project=project, package_name=name, version=version, declared=manifest.get("dependencies"), user=author
         )
         media_type = _media_type(upload.stream)
-        artifact = store_artifact(stream=upload.stream, digests=upload.digests, media_type=media_type)
+        wrote = store_blob(stream=upload.stream, key=artifact_key(upload.digests.sha256), size=upload.digests.size)
 
     with transaction.atomic():
         package, package_created = _lock_or_create_package(project=project, name=name, changes=changes)
@@ -398,7 +410,8 @@ def publish_package(
                 status=409,
                 details={"package": package.name, "kind": package.kind},
             )
-        if version is not None and artifact is not None:
+        if version is not None and upload is not None:
+            artifact = record_artifact(digests=upload.digests, media_type=media_type, wrote=wrote)
             result.version, result.version_created = _add_version(
                 package=package,
                 version=version,
@@ -435,10 +448,10 @@ def _add_version(
     manifest: dict,
     archive_status: str | None,
 ) -> tuple[Version, bool]:
-    """The new version, or the existing one when it holds the same bytes (a retry). Package row is locked."""
-    # The artifact may be an old orphan the sweep is about to remove: lock it so it cannot go meanwhile.
-    if not Artifact.objects.select_for_update().filter(pk=artifact.pk).exists():
-        raise RegistryError("ARTIFACT_GONE", "The stored file disappeared; retry the upload.", status=503)
+    """The new version, or the existing one when it holds the same bytes (a retry).
+
+    The package row is locked, and so is the artifact row (by :func:`record_artifact`).
+    """
     description = manifest.get("description") if isinstance(manifest.get("description"), str) else ""
     try:
         new = create_version(

@@ -188,11 +188,15 @@ class PackageDetailView(PackageLookupMixin, V0View):
     )
     def post(self, request, org, project, package):
         found_project = self.get_project()
-        existing = Package.objects.named(found_project, package).first()
-        if existing is not None:
-            existing.project = found_project
-            if not self.grants.can_read(existing):
-                existing = None  # a package the caller cannot see: judge the write on the project
+        existing = None
+        # Ranks only grow downwards, so a writer on the project may write every package in it; only a
+        # lesser caller needs the package itself, for a grant on that package alone.
+        if self.grants.rank(found_project) < WRITE:
+            existing = Package.objects.named(found_project, package).first()
+            if existing is not None:
+                existing.project = found_project
+                if not self.grants.can_read(existing):
+                    existing = None  # a package the caller cannot see: judge the write on the project
         self.require(existing or found_project, WRITE)
         package_part = _json_part(request, "package", PackagePartSerializer)
         version_part = _json_part(request, "version", VersionPartSerializer) or {}

@@ -31,12 +31,14 @@ def test_the_losing_bytes_of_a_409_are_swept_and_the_winner_is_kept(
     upload(as_modeler, version="1.0.0")
     loser = archive_for("1.0.0", description="other bytes")
     assert upload(as_modeler, version="1.0.0", data=loser).status_code == 409
-    assert Artifact.objects.count() == 2
+    winner = Version.objects.get().artifact
+    # The loser's row went with its transaction; its blob, written before, is left for the sweep.
+    assert list(Artifact.objects.all()) == [winner]
+    assert len([p for p in artifact_storage_in_tmp.rglob("*") if p.is_file()]) == 2
     with django_capture_on_commit_callbacks(execute=True):
         report = sweep_orphan_blobs(grace_seconds=0)
-    winner = Version.objects.get().artifact
     assert list(Artifact.objects.all()) == [winner]
-    assert len(report.artifacts_deleted) == 1
+    assert len(report.blobs_deleted) == 1
     files = [p for p in artifact_storage_in_tmp.rglob("*") if p.is_file()]
     assert [p.name for p in files] == [winner.sha256]
 
@@ -94,3 +96,17 @@ def test_the_task_does_not_run_while_another_sweep_holds_the_lock(artifact_stora
     finally:
         cache.delete(ORPHAN_SWEEP_LOCK_KEY)
     assert Artifact.objects.exists()
+
+
+def test_a_publish_whose_artifact_the_sweep_removes_mid_flight_is_503_and_stores_no_version(
+    as_modeler, project, monkeypatch
+):
+    # The insert met an existing row, which the sweep deleted before our lock could take it (its blob
+    # goes too): the publish must not reference it.
+    from packages_app import services
+
+    monkeypatch.setattr(services, "insert_unless_conflict", lambda instance: False)
+    response = upload(as_modeler, version="1.0.0")
+    assert response.status_code == 503
+    assert response.json()["code"] == "ARTIFACT_GONE"
+    assert not Version.objects.exists()

@@ -358,3 +358,21 @@ def test_the_project_path_word_environments_is_an_alias(as_modeler, project):
     response = upload(as_modeler, version="1.0.0", base="/api/v0/organizations/acme/environments/finance")
     assert response.status_code == 201
     assert Package.objects.filter(project=project, name="ledger").exists()
+
+
+def test_a_package_another_writer_creates_just_before_ours_is_joined_not_refused(as_modeler, project, monkeypatch):
+    # The other writer's row lands between our lookup (none) and our insert: the unique index decides,
+    # and we lock theirs and publish into it, where a check by query would have answered 400.
+    from packages_app import services
+
+    default_identifier = services.default_resource_identifier
+
+    def created_meanwhile(project, package_name):
+        identifier = default_identifier(project, package_name)
+        Package.objects.create(project=project, name=package_name, resource_identifier=identifier)
+        return identifier
+
+    monkeypatch.setattr(services, "default_resource_identifier", created_meanwhile)
+    response = upload(as_modeler, version="1.0.0")
+    assert response.status_code == 201
+    assert Package.objects.get().versions.get().version == "1.0.0"

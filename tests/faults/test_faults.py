@@ -53,13 +53,14 @@ def test_the_blob_of_a_failed_publish_is_swept_later(
     monkeypatch.setattr("packages_app.services.record_dependencies", connection_lost)
     upload(as_modeler, version="1.0.0")
     monkeypatch.undo()
+    assert not Artifact.objects.exists()  # the row went with the transaction; the blob was written before
+    assert len(blob_files(artifact_storage_in_tmp)) == 1
 
-    assert sweep_orphan_blobs().artifacts_deleted == []  # within the grace window: maybe still in flight
+    assert sweep_orphan_blobs().blobs_deleted == []  # within the grace window: maybe still in flight
     with django_capture_on_commit_callbacks(execute=True):
         report = sweep_orphan_blobs(grace_seconds=0)
 
-    assert len(report.artifacts_deleted) == 1
-    assert not Artifact.objects.exists()
+    assert len(report.blobs_deleted) == 1
     assert blob_files(artifact_storage_in_tmp) == []
 
 
