@@ -125,7 +125,7 @@ def record_artifact(*, digests: Digests, media_type: str, wrote: bool) -> Artifa
         media_type=media_type,
         file=artifact_key(digests.sha256),
     )
-    if insert_unless_conflict(artifact):
+    if insert_unless_conflict(artifact, unique_fields=["sha256"]):
         ArtifactReplica.objects.create(artifact=artifact, location=primary, **checked)
         return artifact
     artifact = Artifact.objects.select_for_update().filter(sha256=digests.sha256).first()
@@ -187,7 +187,7 @@ def create_version(
     used = UsedVersionNumber(
         project_id=package.project_id, package_name=package.name.lower(), version=version, sha256=artifact.sha256
     )
-    if not insert_unless_conflict(used):
+    if not insert_unless_conflict(used, unique_fields=["project", "package_name", "version"]):
         raise RegistryError(
             "VERSION_EXISTS",
             f"Package version {version} already exists",
@@ -338,12 +338,14 @@ def _lock_or_create_package(*, project: Project, name: str, changes: PackageChan
             package.save()
         return package, True
     except IntegrityError as exc:
-        package = Package.objects.select_for_update().named(project, name).first()
-        if package is None:  # the clash was on resourceIdentifier, taken by another package meanwhile
-            raise validation_failed(
-                "resourceIdentifier", "Package with this resource identifier already exists."
-            ) from exc
-        return package, False
+        existing = Package.objects.select_for_update().named(project, name).first()
+        if existing is not None:  # a concurrent creator won: publish into theirs
+            return existing, False
+        # Something else: the checks by query name the field (a resourceIdentifier taken meanwhile, or a
+        # check constraint the database applies more strictly than the field's validator).
+        full_clean_or_raise(package, field_names=PACKAGE_FIELDS)
+        # Package's other unique constraint: its resourceIdentifier was taken, and released again since.
+        raise validation_failed("resourceIdentifier", "Package with this resource identifier already exists.") from exc
 
 
 def publish_package(
@@ -392,6 +394,12 @@ def publish_package(
         )
         media_type = _media_type(upload.stream)
         wrote = store_blob(stream=upload.stream, key=artifact_key(upload.digests.sha256), size=upload.digests.size)
+        if not wrote:
+            # A blob found in place may be an old orphan (what a failed publish leaves). The sweep deletes
+            # such a blob unless a committed row names it, so commit the row before the long transaction;
+            # a blob this request wrote is younger than the sweep's grace window.
+            with transaction.atomic():
+                record_artifact(digests=upload.digests, media_type=media_type, wrote=False)
 
     with transaction.atomic():
         package, package_created = _lock_or_create_package(project=project, name=name, changes=changes)

@@ -3,13 +3,15 @@
 from django.db import connections, router
 
 
-def insert_unless_conflict(instance) -> bool:
-    """INSERT the unsaved ``instance`` unless that would break a unique constraint; True when it was inserted.
+def insert_unless_conflict(instance, *, unique_fields: list[str]) -> bool:
+    """INSERT the unsaved ``instance`` unless a row with the same ``unique_fields`` exists; True when inserted.
 
-    ``INSERT ... ON CONFLICT DO NOTHING RETURNING pk`` (PostgreSQL, and SQLite 3.35 on). The ORM's way,
-    a ``create()`` in a savepoint whose IntegrityError is caught, costs three round trips and leaves the
-    question of *which* constraint failed to a string match; this costs one, and any other error (a check
-    constraint, a foreign key) still raises. On insert the instance gets its primary key, like ``save()``.
+    ``INSERT ... ON CONFLICT (unique_fields) DO NOTHING RETURNING pk`` (PostgreSQL, and SQLite 3.35 on);
+    ``unique_fields`` must be those of a unique constraint without a condition or expressions. The ORM's
+    way, a ``create()`` in a savepoint whose IntegrityError is caught, costs three round trips and leaves
+    the question of *which* constraint failed to a string match; this costs one, and any other error (a
+    check constraint, a foreign key, another unique constraint) still raises. On insert the instance gets
+    its primary key, like ``save()``. Plain models only: no generated fields, no ``db_default``.
     """
     meta = instance._meta
     using = router.db_for_write(type(instance), instance=instance)
@@ -20,10 +22,11 @@ def insert_unless_conflict(instance) -> bool:
     ]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
+    target = ", ".join(quote(meta.get_field(name).column) for name in unique_fields)
     values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT DO NOTHING RETURNING {quote(pk_field.column)}"
+        f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote(pk_field.column)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)

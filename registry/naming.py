@@ -17,9 +17,19 @@ RESOURCE_IDENTIFIER_PATTERN = r"^[a-zA-Z0-9_/.:-]+$"
 
 _VERSION_RE = re.compile(VERSION_PATTERN)
 
-validate_name = RegexValidator(NAME_PATTERN, "Use only letters, digits, '_' and '-'.", code="invalid_name")
+
+def _whole_string(pattern: str) -> str:
+    """The pattern for Python validators: ``$`` also matches before a trailing newline, ``\\Z`` does not."""
+    return pattern.removesuffix("$") + r"\Z"
+
+
+validate_name = RegexValidator(
+    _whole_string(NAME_PATTERN), "Use only letters, digits, '_' and '-'.", code="invalid_name"
+)
 validate_resource_identifier = RegexValidator(
-    RESOURCE_IDENTIFIER_PATTERN, "Use only letters, digits and '_/.:-'.", code="invalid_resource_identifier"
+    _whole_string(RESOURCE_IDENTIFIER_PATTERN),
+    "Use only letters, digits and '_/.:-'.",
+    code="invalid_resource_identifier",
 )
 
 

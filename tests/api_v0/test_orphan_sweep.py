@@ -105,7 +105,7 @@ def test_a_publish_whose_artifact_the_sweep_removes_mid_flight_is_503_and_stores
     # goes too): the publish must not reference it.
     from packages_app import services
 
-    monkeypatch.setattr(services, "insert_unless_conflict", lambda instance: False)
+    monkeypatch.setattr(services, "insert_unless_conflict", lambda instance, **kwargs: False)
     response = upload(as_modeler, version="1.0.0")
     assert response.status_code == 503
     assert response.json()["code"] == "ARTIFACT_GONE"

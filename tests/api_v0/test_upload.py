@@ -376,3 +376,11 @@ def test_a_package_another_writer_creates_just_before_ours_is_joined_not_refused
     response = upload(as_modeler, version="1.0.0")
     assert response.status_code == 201
     assert Package.objects.get().versions.get().version == "1.0.0"
+
+
+def test_a_package_name_with_a_trailing_newline_is_400_naming_it(as_modeler, project):
+    # Python's "$" matches before a final newline; the database's check does not, nor may the validator.
+    response = upload(as_modeler, package="ledger%0A", version=None, package_part='{"description": "x"}')
+    assert response.status_code == 400
+    assert response.json()["details"]["field"] == "packageName"
+    assert not Package.objects.exists()
