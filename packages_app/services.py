@@ -33,6 +33,7 @@ from packages_app.models import (
 )
 from packages_app.replication import storage_locations, validate_replication_count
 from packages_app.resolution import record_dependencies, requirements_for_publish, resolve
+from packages_app.storage import renew_blob
 from registry.db import insert_unless_conflict
 from registry.errors import RegistryError, validation_failed
 from registry.models import Project
@@ -77,7 +78,9 @@ def store_blob(*, stream: IO[bytes], key: str, size: int) -> bool:
     # One look: with atomic writes it sees no blob or a whole one, never a concurrent writer's half.
     found = _stored_size(storage, key)
     if found == size:
-        return False
+        if renew_blob(storage, key):  # it may be an old orphan: keep the sweep off it while we use it
+            return False
+        found = None  # deleted since the look: write it again
     if found is not None:
         storage.delete(key)  # a partial blob (a crash on a store without atomic writes): never trust it
     stream.seek(0)
@@ -364,8 +367,9 @@ def publish_package(
     Order matters: everything that can be checked without the database (names, version syntax, md5,
     archive structure) is checked first; the blob is then written to content-addressed storage outside
     the transaction (a blob whose transaction fails is left to the orphan sweep); finally one transaction
-    locks the package row, applies the metadata, records the artifact row and adds the version. Re-sending a version with the same
-    bytes changes nothing (safe retries); other bytes, or a number used before, is VERSION_EXISTS.
+    locks the package row, applies the metadata, records the artifact row and adds the version.
+    Re-sending a version with the same bytes changes nothing (safe retries); other bytes, or a number
+    used before, is VERSION_EXISTS.
     """
     try:
         validate_name(name)
@@ -394,12 +398,6 @@ def publish_package(
         )
         media_type = _media_type(upload.stream)
         wrote = store_blob(stream=upload.stream, key=artifact_key(upload.digests.sha256), size=upload.digests.size)
-        if not wrote:
-            # A blob found in place may be an old orphan (what a failed publish leaves). The sweep deletes
-            # such a blob unless a committed row names it, so commit the row before the long transaction;
-            # a blob this request wrote is younger than the sweep's grace window.
-            with transaction.atomic():
-                record_artifact(digests=upload.digests, media_type=media_type, wrote=False)
 
     with transaction.atomic():
         package, package_created = _lock_or_create_package(project=project, name=name, changes=changes)
@@ -632,14 +630,16 @@ def sweep_orphan_blobs(*, grace_seconds: int | None = None, dry_run: bool = Fals
             sha256 = key.rsplit("/", 1)[-1]
             if sha256 in known or key in report.blobs_deleted:
                 continue
+            # An upload may have created the row since the listing.
+            if Artifact.objects.filter(sha256=sha256).exists():
+                continue
+            # The age is read last, just before the delete: an upload reusing this blob from a transaction
+            # not committed yet has renewed it first (store_blob), and is seen here.
             try:
                 modified = storage.get_modified_time(key)
             except (FileNotFoundError, NotImplementedError):
                 continue
             if modified >= cutoff:
-                continue
-            # Re-check at the last moment: an upload may have created the row since the listing.
-            if Artifact.objects.filter(sha256=sha256).exists():
                 continue
             if not dry_run:
                 storage.delete(key)
