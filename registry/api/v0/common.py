@@ -101,7 +101,9 @@ class V0AutoSchema(AutoSchema):
 
 
 class V0View(GenericAPIView):
-    """Base for v0 views: v0 pagination and the lookups every nested route needs."""
+    # Base for v0 views: v0 pagination and the lookups every nested route needs. A comment, not a
+    # docstring: drf-spectacular describes each operation of a subclass without a docstring of its own
+    # by the nearest one up the class tree, and this one had become the description of 28 operations.
 
     pagination_class = V0Pagination
     schema = V0AutoSchema()
