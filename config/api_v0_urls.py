@@ -107,6 +107,12 @@ urlpatterns = [
         name="v0-organization-permission",
     ),
     path(f"{ORG}/groups/<name:group>/tokens", registry.GroupTokenView.as_view(), name="v0-group-tokens"),
+    # Token names are free text (1-100 characters), so the last segment takes anything but a slash.
+    path(
+        f"{ORG}/groups/<name:group>/tokens/<str:token>",
+        registry.GroupTokenDetailView.as_view(),
+        name="v0-group-token",
+    ),
     path(f"{ORG}/groups/<name:group>/members", registry.GroupMembersView.as_view(), name="v0-group-members"),
     path("search", index.SearchView.as_view(), name="v0-search"),
     *project_routes("projects", ""),

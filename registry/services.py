@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
-from registry.errors import RegistryError, validation_failed
+from registry.errors import RegistryError, not_found, validation_failed
 from registry.models import (
     ORGANIZATION_ROLES,
     PROJECT_ROLES,
@@ -21,7 +21,7 @@ from registry.models import (
     Project,
     Role,
 )
-from registry.tokens import issue_token, service_account_for
+from registry.tokens import issue_token, revoke_token, service_account_for
 
 # Credible's documented default expiry for service tokens.
 DEFAULT_TOKEN_LIFETIME = timedelta(days=365 * 99)
@@ -250,6 +250,22 @@ def issue_group_token(
         return issue_token(
             user=account, name=name, group=group, expires_at=expires_at or timezone.now() + DEFAULT_TOKEN_LIFETIME
         )
+
+
+def group_tokens(*, organization: Organization, group_name: str, actor):
+    """The group's service tokens, newest first, revoked and expired ones included (no secrets: only
+    digests are stored). Who may mint them may list them: the organization owning the group, or staff."""
+    group = owned_group(organization=organization, group_name=group_name, actor=actor)
+    return ApiToken.objects.filter(group=group).select_related("group")
+
+
+def revoke_group_token(*, organization: Organization, group_name: str, name: str, actor) -> ApiToken:
+    """Revoke the group's token called ``name``; it stops working on the next request. Revoking a
+    revoked token changes nothing. The row stays, so the listing shows when it was revoked."""
+    token = group_tokens(organization=organization, group_name=group_name, actor=actor).filter(name=name).first()
+    if token is None:
+        raise not_found("token", name)
+    return revoke_token(token=token)
 
 
 # --- Group members --------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from registry.models import ApiToken, Grant, OrganizationGroup
@@ -168,3 +170,90 @@ def test_a_group_this_organization_does_not_own_gets_no_token_from_its_admin(org
 
 def test_a_project_admin_cannot_create_group_tokens(as_admin, analysts):
     assert as_admin.post(f"{ORG}/groups/analysts/tokens?name=ci").status_code == 403
+
+
+def test_an_organization_admin_lists_the_groups_tokens_without_their_secrets(org_admin, analysts):
+    org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci")
+    org_admin.post(f"{ORG}/groups/analysts/tokens?name=nightly")
+    response = org_admin.get(f"{ORG}/groups/analysts/tokens")
+    assert response.status_code == 200
+    body = response.json()
+    assert [t["name"] for t in body] == ["nightly", "ci"]  # newest first
+    assert set(body[0]) == {
+        "name",
+        "groupName",
+        "createdAt",
+        "expiresAt",
+        "expired",
+        "revokedAt",
+        "lastUsedAt",
+        "active",
+    }
+    assert (body[0]["active"], body[0]["revokedAt"]) == (True, None)
+
+
+def test_listing_a_groups_tokens_costs_the_same_queries_for_one_token_or_many(
+    org_admin, analysts, django_assert_max_num_queries
+):
+    org_admin.post(f"{ORG}/groups/analysts/tokens?name=t0")
+    with CaptureQueriesContext(connection) as one:
+        org_admin.get(f"{ORG}/groups/analysts/tokens")
+    for_one = len(one.captured_queries)  # read now: the next request starts a fresh query log
+    for n in range(1, 6):
+        org_admin.post(f"{ORG}/groups/analysts/tokens?name=t{n}")
+    with django_assert_max_num_queries(for_one):
+        assert len(org_admin.get(f"{ORG}/groups/analysts/tokens").json()) == 6
+
+
+def test_a_revoked_group_token_stops_working_at_once_and_is_listed_as_revoked(org_admin, analysts, api_client):
+    secret = org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci").json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert api_client.get(PROJECT).status_code == 200
+    assert org_admin.delete(f"{ORG}/groups/analysts/tokens/ci").status_code == 204
+    assert api_client.get(PROJECT).status_code == 401
+    listed = org_admin.get(f"{ORG}/groups/analysts/tokens").json()[0]
+    assert (listed["active"], listed["revokedAt"] is not None) == (False, True)
+
+
+def test_revoking_a_revoked_token_again_is_a_204_that_changes_nothing(org_admin, analysts):
+    org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci")
+    org_admin.delete(f"{ORG}/groups/analysts/tokens/ci")
+    first = ApiToken.objects.get(name="ci").revoked_at
+    assert org_admin.delete(f"{ORG}/groups/analysts/tokens/ci").status_code == 204
+    assert ApiToken.objects.get(name="ci").revoked_at == first
+
+
+def test_revoking_a_token_the_group_does_not_have_is_404(org_admin, analysts):
+    response = org_admin.delete(f"{ORG}/groups/analysts/tokens/nope")
+    assert response.status_code == 404
+    assert response.json()["details"] == {"resourceType": "token", "resourceId": "nope"}
+
+
+def test_a_project_admin_can_neither_list_nor_revoke_group_tokens(org_admin, as_admin, analysts):
+    org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci")
+    assert as_admin.get(f"{ORG}/groups/analysts/tokens").status_code == 403
+    assert as_admin.delete(f"{ORG}/groups/analysts/tokens/ci").status_code == 403
+    assert ApiToken.objects.get(name="ci").revoked_at is None
+
+
+def test_a_read_only_token_of_an_organization_admin_lists_but_cannot_revoke(
+    client_for, grant, organization, stranger, analysts
+):
+    grant(organization, "admin", user=stranger)
+    client_for(stranger).post(f"{ORG}/groups/analysts/tokens?name=ci")
+    reader = client_for(stranger, read_only=True)
+    assert reader.get(f"{ORG}/groups/analysts/tokens").status_code == 200
+    assert reader.delete(f"{ORG}/groups/analysts/tokens/ci").status_code == 403
+
+
+def test_another_organizations_admin_cannot_reach_this_groups_tokens(client_for, grant, analysts, org_admin):
+    org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci")
+    other = OrganizationFactory(name="globex")
+    from tests.factories import UserFactory
+
+    outsider = UserFactory(username="globex-boss")
+    grant(other, "admin", user=outsider)
+    client = client_for(outsider)
+    assert client.get("/api/v0/organizations/globex/groups/analysts/tokens").status_code == 403
+    assert client.delete("/api/v0/organizations/globex/groups/analysts/tokens/ci").status_code == 403
+    assert ApiToken.objects.get(name="ci").revoked_at is None

@@ -33,6 +33,7 @@ REAL_PATH_VALUES = {
     "version_id": "1.0.0",
     "version": "1.0.0",
     "group": "ci",
+    "token": "deploy",
     "user_group_id": "user:bystander@example.com",
     "dependencyProjectId": "payroll",
 }

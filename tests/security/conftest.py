@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from components_app import services as components
-from registry.models import Role
+from registry.models import OrganizationGroup, Role
 from tests.api_v1.conftest import CARD_SOURCE
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory, make_token, make_version
 
@@ -51,7 +51,8 @@ def registry_data(db, grant):
     bystander = UserFactory(username="bystander", email="bystander@example.com")
     for scope in (acme["organization"], acme["project"], acme["package"]):
         grant(scope, Role.VIEWER if scope is not acme["organization"] else Role.MEMBER, user=bystander)
-    Group.objects.get_or_create(name="ci")
+    ci, _ = Group.objects.get_or_create(name="ci")
+    OrganizationGroup.objects.get_or_create(organization=acme["organization"], group=ci)  # acme's group
     return {"acme": acme, "globex": globex}
 
 

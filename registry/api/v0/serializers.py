@@ -72,17 +72,37 @@ class PermissionRequestSerializer(serializers.Serializer):
     notifyPeople = serializers.BooleanField(required=False, default=False, help_text="Accepted and ignored")
 
 
-@extend_schema_serializer(component_name="V0GroupToken")
-class GroupTokenSerializer(serializers.Serializer):
+class GroupTokenFields(serializers.Serializer):
+    """What Credible answers about a group token."""
+
     name = serializers.CharField()
     groupName = serializers.CharField(source="group.name")
     createdAt = serializers.DateTimeField(source="created_at")
     expiresAt = serializers.DateTimeField(source="expires_at", allow_null=True)
     expired = serializers.BooleanField(source="is_expired")
+
+
+@extend_schema_serializer(component_name="V0GroupToken")
+class GroupTokenSerializer(GroupTokenFields):
+    """A token just created, with its secret."""
+
     token = serializers.SerializerMethodField(help_text="The secret. Shown only in this response.")
 
     def get_token(self, obj) -> str:
         return self.context["secret"]
+
+
+@extend_schema_serializer(component_name="V0GroupTokenListed")
+class ListedGroupTokenSerializer(GroupTokenFields):
+    """A token in the group's listing: never its secret, which is not stored."""
+
+    revokedAt = serializers.DateTimeField(source="revoked_at", allow_null=True)
+    lastUsedAt = serializers.DateTimeField(
+        source="last_used_at",
+        allow_null=True,
+        help_text="Written at most once per REGISTRY_TOKEN_LAST_USED_RESOLUTION (60 s)",
+    )
+    active = serializers.BooleanField(source="is_active", help_text="Neither revoked nor expired")
 
 
 @extend_schema_serializer(component_name="V0GroupMember")

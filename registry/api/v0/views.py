@@ -20,6 +20,7 @@ from registry.api.v0.serializers import (
     GroupMembersRequestSerializer,
     GroupMembersSerializer,
     GroupTokenSerializer,
+    ListedGroupTokenSerializer,
     OrganizationCreateSerializer,
     OrganizationSerializer,
     OrganizationUpdateSerializer,
@@ -30,7 +31,7 @@ from registry.api.v0.serializers import (
     ProjectUpdateSerializer,
 )
 from registry.errors import validation_failed
-from registry.models import Grant, Organization, Project
+from registry.models import ApiToken, Grant, Organization, Project
 from registry.selectors import permissions_on
 
 ORGANIZATIONS = ["v0 organizations"]
@@ -262,6 +263,7 @@ ProjectPermissionListView, ProjectPermissionDetailView = permission_views(
 @extend_schema(parameters=path_parameters("org", "group"))
 class GroupTokenView(V0View):
     serializer_class = GroupTokenSerializer
+    queryset = ApiToken.objects.none()  # for the schema generator only
 
     @extend_schema(
         tags=TOKENS,
@@ -301,6 +303,35 @@ class GroupTokenView(V0View):
             organization=organization, group_name=group, name=name, issuer=request.user, expires_at=expires_at
         )
         return Response(GroupTokenSerializer(token, context={"secret": secret}).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=TOKENS,
+        summary="List a group's service tokens (organization admin); secrets are never shown again",
+        parameters=LIST_HEADERS,
+        responses={200: ListedGroupTokenSerializer(many=True), 403: error("FORBIDDEN"), **COMMON_ERRORS},
+    )
+    def get(self, request, org, group):
+        organization = self.get_organization()
+        self.require(organization, ADMIN)
+        tokens = services.group_tokens(organization=organization, group_name=group, actor=request.user)
+        return self.paginated(tokens, ListedGroupTokenSerializer)
+
+
+@extend_schema(parameters=[*path_parameters("org", "group"), OpenApiParameter("token", str, OpenApiParameter.PATH)])
+class GroupTokenDetailView(V0View):
+    serializer_class = ListedGroupTokenSerializer
+
+    @extend_schema(
+        tags=TOKENS,
+        summary="Revoke a group's service token (organization admin); it stops working at once",
+        request=None,
+        responses={204: None, 404: error("NOT_FOUND: the group has no token with this name"), **WRITE_ERRORS},
+    )
+    def delete(self, request, org, group, token):
+        organization = self.get_organization()
+        self.require(organization, ADMIN)
+        services.revoke_group_token(organization=organization, group_name=group, name=token, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(parameters=path_parameters("org", "group"))
