@@ -6,6 +6,7 @@ them); writes they may read but not make answer 403.
 """
 
 from django.db.models import Q
+from django.utils.functional import cached_property
 
 from registry.errors import RegistryError
 from registry.models import ROLE_RANK, Grant, Organization, Project, Role
@@ -63,6 +64,9 @@ def has_rank(user, obj, needed: int) -> bool:
 class GrantSnapshot:
     """Every grant a user holds (directly or through a group), loaded in one query, judged in Python.
 
+    (A second query, only when asked whether an organization or project the user holds no rank on is
+    visible through a grant further down, finds where those granted objects sit.)
+
     It answers the same two questions as the ``visible_to`` querysets and :func:`effective_rank` for
     any organization, project or package, without a query per object. Views looking objects up by
     name use it: one plain lookup plus this snapshot costs far less than a lookup filtered by
@@ -76,35 +80,43 @@ class GrantSnapshot:
         self.organizations: dict[int, int] = {}
         self.projects: dict[int, int] = {}
         self.packages: dict[int, int] = {}
-        # what a grant further down makes visible: the organization and project holding it
-        self.organizations_below: set[int] = set()
-        self.projects_below: set[int] = set()
         if self.everything or not (user.is_authenticated and user.is_active):
             return
+        # No joins: most judgments need only these ranks. Where the objects granted below sit is looked
+        # up when a question needs it (see organizations_below).
         rows = (
             Grant.objects.filter(principal_q(user))
             .order_by()
-            .values_list(
-                "role",
-                "organization_id",
-                "project_id",
-                "project__organization_id",
-                "package_id",
-                "package__project_id",
-                "package__project__organization_id",
-            )
+            .values_list("role", "organization_id", "project_id", "package_id")
         )
-        for role, organization, project, project_organization, package, package_project, package_organization in rows:
+        for role, organization, project, package in rows:
             rank = ROLE_RANK[Role(role)]
             if organization is not None:
                 self.organizations[organization] = max(rank, self.organizations.get(organization, 0))
             elif project is not None:
                 self.projects[project] = max(rank, self.projects.get(project, 0))
-                self.organizations_below.add(project_organization)
             else:
                 self.packages[package] = max(rank, self.packages.get(package, 0))
-                self.projects_below.add(package_project)
-                self.organizations_below.add(package_organization)
+
+    @cached_property
+    def projects_below(self) -> set[int]:
+        """Projects holding a package granted to the user: visible through it."""
+        from packages_app.models import Package
+
+        if not self.packages:
+            return set()
+        return set(Package.objects.filter(pk__in=list(self.packages)).values_list("project_id", flat=True))
+
+    @cached_property
+    def organizations_below(self) -> set[int]:
+        """Organizations holding a project or package granted to the user: visible through it."""
+        if not (self.projects or self.packages):
+            return set()
+        from packages_app.models import Package
+
+        return set(Project.objects.filter(pk__in=list(self.projects)).values_list("organization_id", flat=True)) | set(
+            Package.objects.filter(pk__in=list(self.packages)).values_list("project__organization_id", flat=True)
+        )
 
     def rank(self, obj) -> int:
         """The highest rank held on ``obj``, as :func:`effective_rank` computes it."""
