@@ -6,6 +6,8 @@ import random
 from celery import shared_task
 from django.db import transaction
 
+from registry.after_response import after_response
+
 logger = logging.getLogger(__name__)
 
 INDEX_MAX_RETRIES = 6
@@ -57,8 +59,11 @@ def _enqueue_indexing(version_id: int) -> None:
 
 
 def schedule_indexing(version_id: int) -> None:
-    """Enqueue indexing once the current transaction commits (in-process when no broker is configured)."""
-    transaction.on_commit(lambda: _enqueue_indexing(version_id))
+    """Enqueue indexing once the current transaction commits and the response is sent.
+
+    (In-process when no broker is configured.) The client of a publish does not wait for the broker.
+    """
+    transaction.on_commit(lambda: after_response(lambda: _enqueue_indexing(version_id)))
 
 
 ORPHAN_SWEEP_LOCK_KEY = "registry:sweep-orphan-blobs"
@@ -130,8 +135,8 @@ def _enqueue_quietly(task, *args) -> None:
 
 
 def schedule_replication(*, artifact_id: int | None = None, package_id: int | None = None) -> None:
-    """After commit, copy one new artifact, or every artifact of a package whose replicationCount grew."""
+    """After commit (and the response), copy one new artifact, or every artifact of a package whose replicationCount grew."""
     if artifact_id is not None:
-        transaction.on_commit(lambda: _enqueue_quietly(replicate_artifact_task, artifact_id))
+        transaction.on_commit(lambda: after_response(lambda: _enqueue_quietly(replicate_artifact_task, artifact_id)))
     if package_id is not None:
-        transaction.on_commit(lambda: _enqueue_quietly(replicate_package_task, package_id))
+        transaction.on_commit(lambda: after_response(lambda: _enqueue_quietly(replicate_package_task, package_id)))
