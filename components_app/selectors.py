@@ -9,6 +9,7 @@ from packages_app.models import Dependency, LockEntry, Package, PackageKind, Ver
 from registry.access import GrantSnapshot
 from registry.errors import RegistryError, not_found
 from registry.models import Organization, Project, ProjectDependency
+from registry.selectors import project_named
 
 
 def component_area_rank(grants: GrantSnapshot, project: Project) -> int:
@@ -25,10 +26,20 @@ def component_area_rank(grants: GrantSnapshot, project: Project) -> int:
     return grants.rank(package)
 
 
-def project_for(*, user, organization_id: str, project_id: str, grants: GrantSnapshot | None = None) -> Project:
-    """The project named in the path, if the caller may read its components; 404 NOT_FOUND otherwise."""
-    grants = grants or GrantSnapshot(user)
-    project = Project.objects.by_name(organization_id, project_id).select_related("organization").first()
+def project_for(
+    *,
+    user,
+    organization_id: str,
+    project_id: str,
+    grants: GrantSnapshot | None = None,
+    generation: int | None = None,
+) -> Project:
+    """The project named in the path, if the caller may read its components; 404 NOT_FOUND otherwise.
+
+    ``generation``: the request's memo generation (see :mod:`registry.memo`).
+    """
+    grants = grants or GrantSnapshot(user, generation=generation)
+    project = project_named(organization_id, project_id, generation=generation)
     if project is None or not component_area_rank(grants, project):
         organization = Organization.objects.by_name(organization_id).first()
         if organization is None or not grants.can_read(organization):

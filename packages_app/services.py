@@ -36,6 +36,7 @@ from packages_app.resolution import record_dependencies, requirements_for_publis
 from packages_app.storage import renew_blob
 from registry.db import insert_unless_conflict
 from registry.errors import RegistryError, validation_failed
+from registry.memo import access_changed
 from registry.models import Project
 from registry.naming import parse_version, validate_name
 
@@ -508,6 +509,7 @@ def delete_package(*, package: Package) -> None:
                 locked.delete()
         except ProtectedError as exc:
             raise package_in_use(f"Package {locked.name}", []) from exc
+        access_changed()  # grants on the package went with it
 
 
 def outside_dependents(packages) -> list[str]:

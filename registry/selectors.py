@@ -1,9 +1,27 @@
-"""Reads on grants that the API shows: who holds which role on a resource, and from where."""
+"""Reads the API shares: the project a path names, and who holds which role on a resource, and from where."""
 
 from django.db.models import Q
 
 from registry.access import _scope_chain
-from registry.models import ROLE_RANK, Grant, Role
+from registry.memo import GenerationMemo
+from registry.models import ROLE_RANK, Grant, Project, Role
+
+_projects_kept = GenerationMemo()
+
+
+def project_named(organization: str, project: str, *, generation: int | None = None) -> Project | None:
+    """The project ``organization/project`` (names in any case), its organization attached; None if none.
+
+    Nearly every API request names one, so with the request's memo ``generation`` (see
+    :mod:`registry.memo`) a project found is kept in this process until access changes anywhere.
+    """
+    key = (organization.lower(), project.lower())
+    found = _projects_kept.get(key, generation)
+    if found is None:
+        found = Project.objects.by_name(organization, project).select_related("organization").first()
+        if found is not None:
+            _projects_kept.put(key, generation, found)
+    return found
 
 
 def permissions_on(scope) -> list[dict]:

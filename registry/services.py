@@ -11,6 +11,7 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from registry.errors import RegistryError, not_found, validation_failed
+from registry.memo import access_changed
 from registry.models import (
     ORGANIZATION_ROLES,
     PROJECT_ROLES,
@@ -74,6 +75,7 @@ def create_organization(*, name: str, creator, display_name: str = "", descripti
         _save_new(organization, code="ORGANIZATION_EXISTS", message=f"Organization {name} already exists")
         if creator.is_authenticated:
             Grant.objects.create(organization=organization, user=creator, role=Role.ADMIN)
+        access_changed()
     return organization
 
 
@@ -89,6 +91,7 @@ def update_organization(*, organization: Organization, changes: Changes) -> Orga
         if changes.apply(locked):
             _full_clean(locked, {"display_name": "displayName"})
             locked.save()
+            access_changed()  # memos keep the organization with each project
     return locked
 
 
@@ -107,6 +110,7 @@ def delete_organization(*, organization: Organization) -> None:
             for project in organization.projects.all():
                 purge_project_components(project=project)
             organization.delete()
+            access_changed()
     except ProtectedError as exc:
         raise RegistryError(
             "ORGANIZATION_IN_USE",
@@ -122,6 +126,7 @@ def create_project(*, organization: Organization, name: str, description: str = 
         project = Project(organization=organization, name=name, description=description)
         _full_clean(project, {"name": "name"})
         _save_new(project, code="PROJECT_EXISTS", message=f"Project {name} already exists")
+        access_changed()
     return project
 
 
@@ -131,6 +136,7 @@ def update_project(*, project: Project, changes: Changes) -> Project:
         if changes.apply(locked):
             _full_clean(locked, {})
             locked.save()
+            access_changed()  # memos keep projects found by name
     return locked
 
 
@@ -148,6 +154,7 @@ def delete_project(*, project: Project) -> None:
             # Published component snapshots protect their package versions; they go with the project.
             purge_project_components(project=project)
             project.delete()
+            access_changed()
     except ProtectedError as exc:
         raise RegistryError(
             "PROJECT_IN_USE",
@@ -202,17 +209,22 @@ def set_grant(*, scope, user_group_id: str, role: str) -> tuple[Grant, bool]:
             if grant.role != role:
                 grant.role = role
                 grant.save(update_fields=["role", "updated_at"])
+                access_changed()
             return grant, False
         principal = who.children[0]  # ("user", user) or ("group", group)
         grant = Grant(**{key: scope, principal[0]: principal[1]}, role=role)
         grant.full_clean()
         grant.save()
+        access_changed()
     return grant, True
 
 
 def remove_grant(*, scope, user_group_id: str) -> None:
     who = principal_from_id(user_group_id)
-    deleted, _ = Grant.objects.filter(who, **{_scope_field(scope): scope}).delete()
+    with transaction.atomic():
+        deleted, _ = Grant.objects.filter(who, **{_scope_field(scope): scope}).delete()
+        if deleted:
+            access_changed()
     if not deleted:
         raise RegistryError(
             "NOT_FOUND",
@@ -383,7 +395,5 @@ def set_group_members(
             group.user_set.add(*to_add)
         if to_remove:
             group.user_set.remove(*to_remove)
-        from registry.api.read_cache import invalidate
-
-        transaction.on_commit(invalidate)  # no argument: global, like a revoked token
+        access_changed()
         return group, group_members(group)

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from registry.memo import access_changed
 from registry.models import ApiToken
 
 TOKEN_PREFIX = "reg_"
@@ -37,9 +38,7 @@ def revoke_token(*, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        from registry.api.read_cache import invalidate
-
-        transaction.on_commit(invalidate)  # a cached token row must not outlive its revocation
+        access_changed()  # a cached token row must not outlive its revocation
     return token
 
 

@@ -56,7 +56,9 @@ class PackageLookupMixin:
 
     def get_version(self, package: Package) -> Version:
         version_id = self.kwargs["version_id"]
-        version = package.versions.select_related("artifact").filter(version=version_id).first()
+        # One row (versions are unique per package): the default ordering would join projects and
+        # organizations only to sort it.
+        version = package.versions.select_related("artifact").filter(version=version_id).order_by().first()
         if version is None:
             raise not_found("version", version_id)
         version.package = package

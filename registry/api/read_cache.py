@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import re
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,8 +42,8 @@ def invalidate(organization: str | None = None) -> None:
     key = _organization_key(organization) if organization else GLOBAL_GENERATION_KEY
     try:
         cache.incr(key)
-    except ValueError:  # not there yet (or evicted): any new value differs from what keys were built with
-        cache.set(key, 1, None)
+    except ValueError:  # not there yet (or evicted): start where no earlier generation can have been
+        cache.set(key, time.time_ns(), None)
 
 
 def generations(request, organization: str | None = None) -> tuple[int, int]:
@@ -60,9 +61,26 @@ def generations(request, organization: str | None = None) -> tuple[int, int]:
         return memo[1]
     keys = [GLOBAL_GENERATION_KEY] + ([_organization_key(organization)] if organization else [])
     values = cache.get_many(keys)
-    found = (values.get(GLOBAL_GENERATION_KEY, 0), values.get(keys[-1], 0) if organization else 0)
+    global_generation = values.get(GLOBAL_GENERATION_KEY)
+    if global_generation is None:
+        # Never set, or lost (a flushed or evicted cache): start from a number no earlier generation had,
+        # so nothing a process kept under an old one (registry.memo) can match again. A request that
+        # loses the race to seed it uses its own number once: it only misses.
+        global_generation = time.time_ns()
+        cache.add(GLOBAL_GENERATION_KEY, global_generation, None)
+    found = (global_generation, values.get(keys[-1], 0) if organization else 0)
     http_request._read_cache_generations = (organization.lower(), found)
     return found
+
+
+def memo_generation(request) -> int | None:
+    """The generation this request's per-process memos are keyed by (see :mod:`registry.memo`).
+
+    None with the read cache off: then nothing is kept between requests.
+    """
+    if settings.REGISTRY_READ_CACHE_SECONDS <= 0:
+        return None
+    return generations(request)[0]
 
 
 def _cache_key(request, organization: str) -> str:
