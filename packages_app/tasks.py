@@ -58,12 +58,26 @@ def _enqueue_indexing(version_id: int) -> None:
         logger.warning("could not enqueue indexing of version %s; the sweeper will", version_id, exc_info=True)
 
 
-def schedule_indexing(version_id: int) -> None:
-    """Enqueue indexing once the current transaction commits and the response is sent.
+def _send_when_answered(send) -> None:
+    """After commit: a message for the broker waits until the response is out; in-process work does not.
 
-    (In-process when no broker is configured.) The client of a publish does not wait for the broker.
+    The client of a publish need not wait for the broker round trip. Without a broker the task itself
+    runs here, inline, as before the answer: the embedded mode stays one request at a time.
     """
-    transaction.on_commit(lambda: after_response(lambda: _enqueue_indexing(version_id)))
+    from config.celery import app
+
+    if app.conf.task_always_eager:
+        send()
+    else:
+        after_response(send)
+
+
+def schedule_indexing(version_id: int) -> None:
+    """Enqueue indexing once the current transaction commits (and the response is sent).
+
+    In-process when no broker is configured.
+    """
+    transaction.on_commit(lambda: _send_when_answered(lambda: _enqueue_indexing(version_id)))
 
 
 ORPHAN_SWEEP_LOCK_KEY = "registry:sweep-orphan-blobs"
@@ -137,6 +151,8 @@ def _enqueue_quietly(task, *args) -> None:
 def schedule_replication(*, artifact_id: int | None = None, package_id: int | None = None) -> None:
     """After commit (and the response), copy one new artifact, or every artifact of a package whose replicationCount grew."""
     if artifact_id is not None:
-        transaction.on_commit(lambda: after_response(lambda: _enqueue_quietly(replicate_artifact_task, artifact_id)))
+        transaction.on_commit(
+            lambda: _send_when_answered(lambda: _enqueue_quietly(replicate_artifact_task, artifact_id))
+        )
     if package_id is not None:
-        transaction.on_commit(lambda: after_response(lambda: _enqueue_quietly(replicate_package_task, package_id)))
+        transaction.on_commit(lambda: _send_when_answered(lambda: _enqueue_quietly(replicate_package_task, package_id)))

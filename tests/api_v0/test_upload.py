@@ -1,6 +1,7 @@
 """The seed endpoint: POST .../packages/{package} creates or updates a package and publishes a version."""
 
 import hashlib
+import random
 
 import pytest
 
@@ -384,3 +385,14 @@ def test_a_package_name_with_a_trailing_newline_is_400_naming_it(as_modeler, pro
     assert response.status_code == 400
     assert response.json()["details"]["field"] == "packageName"
     assert not Package.objects.exists()
+
+
+def test_every_publish_answers_with_the_latest_version_a_fresh_read_shows(as_modeler, project):
+    # The answer's latestVersion is worked out in the publish transaction, not read again: it must agree.
+    rng = random.Random(8)
+    numbers = [f"{major}.{minor}.{patch}" for major in range(4) for minor in range(3) for patch in range(2)]
+    for number in rng.sample(numbers, 14):
+        archived = {"archiveStatus": "archive"} if rng.random() < 0.3 else {}
+        response = upload(as_modeler, version=number, **archived)
+        assert response.status_code == 201, response.content
+        assert response.json()["latestVersion"] == as_modeler.get(package_url()).json()["latestVersion"]

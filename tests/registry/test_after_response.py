@@ -21,7 +21,10 @@ PUBLISH_PATH = "/api/v0/organizations/acme/projects/finance/packages/ledger"
 
 @pytest.fixture
 def enqueued(monkeypatch):
-    """Each indexing enqueue, as (version id, the request id it would carry to the worker)."""
+    """Each indexing enqueue to a broker, as (version id, the request id it would carry to the worker)."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", False)  # a broker: messages, not inline runs
     calls = []
     monkeypatch.setattr(
         tasks.index_version_task, "delay", lambda version_id: calls.append((version_id, current_request_id.get()))
@@ -57,6 +60,13 @@ def publish_environ(token: str, **headers) -> dict:
 def modeler_token(user, project, grant):
     grant(project, Role.MODELER, user=user)
     return make_token(user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_indexing_runs_inline_before_the_answer(modeler_token):
+    body = WSGIHandler()(publish_environ(modeler_token), lambda *args: None)
+    assert Version.objects.get().index_status == "indexed"  # before the server closed the response
+    body.close()
 
 
 def test_outside_a_request_a_deferred_call_runs_at_once():
