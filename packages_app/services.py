@@ -30,7 +30,6 @@ from packages_app.models import (
     Version,
     artifact_key,
     artifact_storage,
-    include_in_latest,
 )
 from packages_app.replication import storage_locations, validate_replication_count
 from packages_app.resolution import record_dependencies, requirements_for_publish, resolve
@@ -325,11 +324,10 @@ def _media_type(stream: IO[bytes]) -> str:
 def _lock_or_create_package(*, project: Project, name: str, changes: PackageChanges) -> tuple[Package, bool]:
     """The package row, locked for this transaction, created first if it is new.
 
-    It comes annotated as ``with_latest()`` (no extra round trip: the lock reads it). Two requests
-    creating the same package race on the unique index: the loser's insert waits for the winner's
-    commit, fails inside its savepoint, and then locks the winner's row.
+    Two requests creating the same package race on the unique index: the loser's insert waits for the
+    winner's commit, fails inside its savepoint, and then locks the winner's row.
     """
-    package = Package.objects.select_for_update().named(project, name).with_latest().first()
+    package = Package.objects.select_for_update().named(project, name).first()
     if package is not None:
         return package, False
     package = Package(
@@ -342,10 +340,9 @@ def _lock_or_create_package(*, project: Project, name: str, changes: PackageChan
     try:
         with transaction.atomic():
             package.save()
-        package.latest_version_id = package.latest_version_string = package.latest_index_status = None
         return package, True
     except IntegrityError as exc:
-        existing = Package.objects.select_for_update().named(project, name).with_latest().first()
+        existing = Package.objects.select_for_update().named(project, name).first()
         if existing is not None:  # a concurrent creator won: publish into theirs
             return existing, False
         # Something else: the checks by query name the field (a resourceIdentifier taken meanwhile, or a
@@ -373,7 +370,7 @@ def publish_package(
     the transaction (a blob whose transaction fails is left to the orphan sweep); finally one transaction
     locks the package row, applies the metadata, records the artifact row and adds the version.
     Re-sending a version with the same bytes changes nothing (safe retries); other bytes, or a number
-    used before, is VERSION_EXISTS. The package comes back annotated as ``with_latest()`` at commit.
+    used before, is VERSION_EXISTS.
     """
     try:
         validate_name(name)
@@ -431,7 +428,6 @@ def publish_package(
                 archive_status=archive_status,
             )
             if result.version_created:
-                include_in_latest(package, result.version)
                 # Resolved with the package row locked, so the lock reflects one state of the registry.
                 resolution = resolve(
                     root_label=result.version.label, requirements=requirements, root_package_id=package.pk
@@ -488,11 +484,10 @@ def _add_version(
 
 
 def update_package(*, package: Package, changes: PackageChanges) -> Package:
-    """Apply ``changes`` to the package's metadata; it comes back annotated as ``with_latest()``."""
     if changes.replication_count is not None:
         validate_replication_count(changes.replication_count)
     with transaction.atomic():
-        locked = Package.objects.select_for_update().with_latest().get(pk=package.pk)
+        locked = Package.objects.select_for_update().get(pk=package.pk)
         previous_copies = locked.replication_count
         if changes.apply(locked):
             full_clean_or_raise(locked, field_names=PACKAGE_FIELDS)
