@@ -1,6 +1,9 @@
-"""Database statements the ORM cannot spell in one round trip."""
+"""Database statements the ORM cannot spell in one round trip, or compiles at too high a price."""
 
-from django.db import connections, router
+import inspect
+import threading
+
+from django.db import DEFAULT_DB_ALIAS, connections, router
 
 
 def insert_unless_conflict(instance, *, unique_fields: list[str]) -> bool:
@@ -37,3 +40,63 @@ def insert_unless_conflict(instance, *, unique_fields: list[str]) -> bool:
     instance._state.adding = False
     instance._state.db = using
     return True
+
+
+class CompiledQuery:
+    """A read of fixed shape, compiled by the ORM once per thread, then run with new values.
+
+    Django compiles every queryset anew. For the lookups a publish makes on every request (lock the
+    package and read its latest version) compiling took longer than the database took to answer: about
+    1 ms of a 7 ms publish. ``build`` takes keyword arguments (annotated ``int`` or ``str``) and returns
+    a ``values_list()`` queryset; it is called once with placeholder values, and :meth:`rows` runs the
+    SQL Django generated for it with the real values in their places, converting the results as the
+    ORM would. So the statement is exactly the ORM's, and a model change changes it with the model.
+
+    Only plain comparisons may use the arguments: a value the ORM writes into the SQL itself, or turns
+    into several parameters, cannot be substituted, and compiling refuses such a ``build``.
+    """
+
+    _PLACEHOLDER_BASE = -987_654_000  # far from any real id, inside every backend's integer range
+
+    def __init__(self, build):
+        self.build = build
+        self.arguments = {name: parameter.annotation for name, parameter in inspect.signature(build).parameters.items()}
+        self._here = threading.local()  # compilers hold their thread's connection
+
+    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values) -> list[tuple]:
+        connection = connections[using]
+        compiled = getattr(self._here, "compiled", None)
+        if compiled is None or compiled[0] is not connection:
+            compiled = self._here.compiled = (connection, *self._compile(connection))
+        _, compiler, sql, slots = compiled
+        params = [values[slot.name] if isinstance(slot, _Slot) else slot for slot in slots]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+
+    def _compile(self, connection):
+        placeholders = {}
+        for index, (name, kind) in enumerate(self.arguments.items()):
+            if kind is int:
+                placeholders[name] = self._PLACEHOLDER_BASE - index
+            elif kind is str:
+                placeholders[name] = f"compiled-query-placeholder-{index}"
+            else:
+                raise TypeError(f"{self.build.__name__}: argument {name} must be annotated int or str")
+        queryset = self.build(**placeholders)
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        by_value = {value: _Slot(name) for name, value in placeholders.items()}
+        slots = [by_value.get(param, param) if isinstance(param, int | str) else param for param in params]
+        used = [slot.name for slot in slots if isinstance(slot, _Slot)]
+        if sorted(used) != sorted(placeholders):
+            raise ValueError(f"{self.build.__name__}: each argument must be exactly one parameter of the SQL")
+        return compiler, sql, slots
+
+
+class _Slot:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
