@@ -107,9 +107,9 @@ urlpatterns = [
         name="v0-organization-permission",
     ),
     path(f"{ORG}/groups/<name:group>/tokens", registry.GroupTokenView.as_view(), name="v0-group-tokens"),
-    # Token names are free text (1-100 characters), so the last segment takes anything but a slash.
+    # Token names are free text (1-100 characters), slashes included: the rest of the path is the name.
     path(
-        f"{ORG}/groups/<name:group>/tokens/<str:token>",
+        f"{ORG}/groups/<name:group>/tokens/<path:token>",
         registry.GroupTokenDetailView.as_view(),
         name="v0-group-token",
     ),

@@ -223,6 +223,12 @@ def test_revoking_a_revoked_token_again_is_a_204_that_changes_nothing(org_admin,
     assert ApiToken.objects.get(name="ci").revoked_at == first
 
 
+def test_a_token_whose_name_holds_a_slash_is_revoked_by_that_name(org_admin, analysts):
+    assert org_admin.post(f"{ORG}/groups/analysts/tokens?name=deploy/prod").status_code == 201
+    assert org_admin.delete(f"{ORG}/groups/analysts/tokens/deploy/prod").status_code == 204
+    assert ApiToken.objects.get(name="deploy/prod").revoked_at is not None
+
+
 def test_revoking_a_token_the_group_does_not_have_is_404(org_admin, analysts):
     response = org_admin.delete(f"{ORG}/groups/analysts/tokens/nope")
     assert response.status_code == 404
