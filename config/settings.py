@@ -77,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "registry.request_id.RequestIdMiddleware",
+    # Task enqueues a request makes wait until its response is sent (inside the request id's context).
+    "registry.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

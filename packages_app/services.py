@@ -30,7 +30,6 @@ from packages_app.models import (
     Version,
     artifact_key,
     artifact_storage,
-    include_in_latest,
 )
 from packages_app.replication import storage_locations, validate_replication_count
 from packages_app.resolution import record_dependencies, requirements_for_publish, resolve
@@ -323,39 +322,34 @@ def _media_type(stream: IO[bytes]) -> str:
 
 
 _PACKAGE_COLUMNS = [field.attname for field in Package._meta.concrete_fields]
-_LATEST = ["latest_version_id", "latest_version_string", "latest_index_status"]
 
 
-def _locked_package_with_latest(project_id: int, name: str):
-    """Lock the package called ``name`` (lower case), reading ``with_latest()``'s annotations with it."""
+def _locked_package(project_id: int, name: str):
+    """Lock the package called ``name`` (lower case) in the project: at most one row, so no ordering.
+
+    (The default ordering would join projects and organizations only to sort that row, and lock theirs.)
+    """
     return (
         Package.objects.select_for_update()
         .filter(project_id=project_id, name__lower=name)
         .order_by()
-        .with_latest()
-        .values_list(*_PACKAGE_COLUMNS, *_LATEST)[:1]
+        .values_list(*_PACKAGE_COLUMNS)[:1]
     )
 
 
 # Every publish runs it: compiled once per thread (see CompiledQuery).
-LOCK_PACKAGE_WITH_LATEST = CompiledQuery(_locked_package_with_latest)
+LOCK_PACKAGE = CompiledQuery(_locked_package)
 
 
 def _lock_package(project: Project, name: str) -> Package | None:
-    """The package row, locked until the transaction ends, annotated as ``with_latest()``; None if absent."""
-    rows = LOCK_PACKAGE_WITH_LATEST.rows(project_id=project.pk, name=name.lower())
-    if not rows:
-        return None
-    row = rows[0]
-    package = Package.from_db(DEFAULT_DB_ALIAS, _PACKAGE_COLUMNS, row[: len(_PACKAGE_COLUMNS)])
-    package.latest_version_id, package.latest_version_string, package.latest_index_status = row[len(_PACKAGE_COLUMNS) :]
-    return package
+    """The package row, locked until the caller's transaction ends; None if there is none."""
+    rows = LOCK_PACKAGE.rows(project_id=project.pk, name=name.lower())
+    return Package.from_db(DEFAULT_DB_ALIAS, _PACKAGE_COLUMNS, rows[0]) if rows else None
 
 
 def _lock_or_create_package(*, project: Project, name: str, changes: PackageChanges) -> tuple[Package, bool]:
     """The package row, locked for this transaction, created first if it is new.
 
-    It comes annotated as ``with_latest()``: the lock reads the latest version in the same statement.
     Two requests creating the same package race on the unique index: the loser's insert waits for the
     winner's commit, fails inside its savepoint, and then locks the winner's row.
     """
@@ -372,7 +366,6 @@ def _lock_or_create_package(*, project: Project, name: str, changes: PackageChan
     try:
         with transaction.atomic():
             package.save()
-        package.latest_version_id = package.latest_version_string = package.latest_index_status = None
         return package, True
     except IntegrityError as exc:
         existing = _lock_package(project, name)
@@ -403,7 +396,7 @@ def publish_package(
     the transaction (a blob whose transaction fails is left to the orphan sweep); finally one transaction
     locks the package row, applies the metadata, records the artifact row and adds the version.
     Re-sending a version with the same bytes changes nothing (safe retries); other bytes, or a number
-    used before, is VERSION_EXISTS. The package comes back annotated as ``with_latest()`` at commit.
+    used before, is VERSION_EXISTS.
     """
     try:
         validate_name(name)
@@ -461,7 +454,6 @@ def publish_package(
                 archive_status=archive_status,
             )
             if result.version_created:
-                include_in_latest(package, result.version)
                 # Resolved with the package row locked, so the lock reflects one state of the registry.
                 resolution = resolve(
                     root_label=result.version.label, requirements=requirements, root_package_id=package.pk
@@ -518,11 +510,10 @@ def _add_version(
 
 
 def update_package(*, package: Package, changes: PackageChanges) -> Package:
-    """Apply ``changes`` to the package's metadata; it comes back annotated as ``with_latest()``."""
     if changes.replication_count is not None:
         validate_replication_count(changes.replication_count)
     with transaction.atomic():
-        locked = Package.objects.select_for_update().with_latest().get(pk=package.pk)
+        locked = Package.objects.select_for_update().get(pk=package.pk)
         previous_copies = locked.replication_count
         if changes.apply(locked):
             full_clean_or_raise(locked, field_names=PACKAGE_FIELDS)

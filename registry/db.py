@@ -4,6 +4,7 @@ import inspect
 import threading
 
 from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.transaction import TransactionManagementError
 
 
 def insert_unless_conflict(instance, *, unique_fields: list[str]) -> bool:
@@ -52,8 +53,10 @@ class CompiledQuery:
     SQL Django generated for it with the real values in their places, converting the results as the
     ORM would. So the statement is exactly the ORM's, and a model change changes it with the model.
 
-    Only plain comparisons may use the arguments: a value the ORM writes into the SQL itself, or turns
-    into several parameters, cannot be substituted, and compiling refuses such a ``build``.
+    Only plain comparisons may use the arguments: a value the ORM writes into the SQL itself, turns into
+    several parameters or changes on the way (``iexact`` escapes ``%`` and ``_`` for ``LIKE`` on some
+    backends) cannot be substituted, and compiling refuses such a ``build``. A ``select_for_update()``
+    build must run inside a transaction, as the ORM requires.
     """
 
     _PLACEHOLDER_BASE = -987_654_000  # far from any real id, inside every backend's integer range
@@ -69,6 +72,13 @@ class CompiledQuery:
         if compiled is None or compiled[0] is not connection:
             compiled = self._here.compiled = (connection, *self._compile(connection))
         _, compiler, sql, slots = compiled
+        if (
+            compiler.query.select_for_update
+            and connection.features.has_select_for_update
+            and connection.get_autocommit()
+        ):
+            # What the ORM checks while compiling, which happens here only once per thread.
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         params = [values[slot.name] if isinstance(slot, _Slot) else slot for slot in slots]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -81,7 +91,8 @@ class CompiledQuery:
             if kind is int:
                 placeholders[name] = self._PLACEHOLDER_BASE - index
             elif kind is str:
-                placeholders[name] = f"compiled-query-placeholder-{index}"
+                # Mixed case and LIKE's special characters: a value the ORM changes is then not found.
+                placeholders[name] = f"Compiled%_Query\\Placeholder{index}"
             else:
                 raise TypeError(f"{self.build.__name__}: argument {name} must be annotated int or str")
         queryset = self.build(**placeholders)

@@ -28,7 +28,7 @@ from packages_app.api.serializers import (
     VersionSerializer,
     VersionUpdateSerializer,
 )
-from packages_app.models import Package, Version
+from packages_app.models import Package, Version, attach_latest
 from packages_app.replication import open_healthy_copy, signed_download_url
 from packages_app.uploads import DigestingUploadHandler
 from registry.access import ADMIN, WRITE
@@ -106,8 +106,9 @@ def _changes(data: dict | None) -> services.PackageChanges:
 
 
 def _package_response(package: Package, status_code: int = status.HTTP_200_OK) -> Response:
-    # The write services hand the package back as committed, latestVersion included.
-    return Response(PackageSerializer(package).data, status=status_code)
+    # The service hands back the row as it wrote it; latestVersion is read as the database now sees it
+    # (after commit: a concurrent publish that committed first, or inline indexing, shows).
+    return Response(PackageSerializer(attach_latest(package)).data, status=status_code)
 
 
 @extend_schema(parameters=path_parameters("org", "project"))

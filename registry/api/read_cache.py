@@ -16,6 +16,7 @@ with 304; downloads (immutable bytes) answer a matching ``If-None-Match`` from t
 import functools
 import hashlib
 import json
+import logging
 import re
 import time
 
@@ -26,6 +27,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from registry.authentication import is_read_only
+
+logger = logging.getLogger(__name__)
 
 GLOBAL_GENERATION_KEY = "read-cache:generation"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
@@ -38,12 +41,21 @@ def _organization_key(organization: str) -> str:
 
 
 def invalidate(organization: str | None = None) -> None:
-    """Make every cached read of ``organization`` (or, with None, every cached read) stale."""
+    """Make every cached read of ``organization`` (or, with None, every cached read) stale.
+
+    It runs after a write has committed, so a cache that cannot be reached is logged, not raised: the
+    write stands and is answered as such, and what the cache holds goes stale within its lifetime.
+    """
     key = _organization_key(organization) if organization else GLOBAL_GENERATION_KEY
     try:
-        cache.incr(key)
-    except ValueError:  # not there yet (or evicted): start where no earlier generation can have been
-        cache.set(key, time.time_ns(), None)
+        try:
+            cache.incr(key)
+        except ValueError:  # not there yet (or evicted): start where no earlier generation can have been
+            cache.set(key, time.time_ns(), None)
+    except Exception:
+        logger.warning(
+            "could not bump the read-cache generation %s; cached reads expire on their own", key, exc_info=True
+        )
 
 
 def generations(request, organization: str | None = None) -> tuple[int, int]:

@@ -3,15 +3,16 @@
 import hashlib
 import io
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from packages_app.models import Artifact, Package, Version
 from packages_app.services import Digests, PackageChanges, UploadedArchive, publish_package
 from registry.errors import RegistryError
-from tests.api_v0.conftest import archive_for
+from tests.api_v0.conftest import archive_for, upload
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -110,3 +111,44 @@ def test_a_publish_holding_its_package_lock_leaves_the_project_and_organization_
                     cursor.execute("SELECT id FROM packages_app_package WHERE id = %s FOR UPDATE NOWAIT", [package.pk])
         finally:
             other.close()
+
+
+def test_a_publish_that_waited_for_the_package_lock_answers_with_the_latest_version_committed_meanwhile(
+    setting, client_for, grant
+):
+    project, author = setting
+    publish(project, author, "1.0.0", archive_for("1.0.0"))
+    grant(project, "modeler", user=author)
+    holding, release = threading.Event(), threading.Event()
+
+    def publish_2_0_0_holding_the_lock():
+        try:
+            with transaction.atomic():
+                Package.objects.select_for_update().filter(name="ledger").order_by().get()
+                publish(project, author, "2.0.0", archive_for("2.0.0"))
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    answers = []
+
+    def publish_1_5_0_through_the_api():
+        holding.wait(10)
+        try:
+            answers.append(upload(client_for(author), version="1.5.0"))
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=publish_2_0_0_holding_the_lock)
+    second = threading.Thread(target=publish_1_5_0_through_the_api)
+    first.start()
+    second.start()
+    holding.wait(10)
+    time.sleep(0.5)  # the second publish is now waiting for the package row
+    release.set()
+    first.join()
+    second.join()
+    (answer,) = answers
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["latestVersion"] == "2.0.0"  # not the 1.0.0 its lock statement's snapshot held

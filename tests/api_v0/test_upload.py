@@ -396,3 +396,10 @@ def test_every_publish_answers_with_the_latest_version_a_fresh_read_shows(as_mod
         response = upload(as_modeler, version=number, **archived)
         assert response.status_code == 201, response.content
         assert response.json()["latestVersion"] == as_modeler.get(package_url()).json()["latestVersion"]
+
+
+@pytest.mark.django_db(transaction=True)  # commits, so the inline (brokerless) indexing runs before the answer
+def test_the_answer_of_a_brokerless_publish_shows_the_index_status_a_fresh_read_shows(as_modeler, project):
+    response = upload(as_modeler, version="1.0.0")
+    assert response.status_code == 201
+    assert response.json()["indexStatus"] == as_modeler.get(package_url()).json()["indexStatus"] == "indexed"

@@ -15,10 +15,10 @@ def test_publishing_a_version_of_an_existing_package_runs_a_fixed_small_number_o
 ):
     assert upload(as_modeler, version="1.0.0").status_code == 201
     # The project and the caller's grants are kept in this process since the first request (registry.memo).
-    # One transaction: begin, package lock (which reads latestVersion too), artifact and its primary copy's
-    # health, used number, version, package updated_at, commit. A modeler on the project needs no lookup
+    # One transaction (begin, package lock, artifact and its primary copy's health, used number, version,
+    # package updated_at, commit); latestVersion for the answer. A modeler on the project needs no lookup
     # of the package before the lock.
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = upload(as_modeler, version="1.1.0")
     assert response.status_code == 201
     assert response.json()["latestVersion"] == "1.1.0"
@@ -29,8 +29,8 @@ def test_without_the_shared_cache_a_publish_also_looks_up_the_project_and_the_gr
 ):
     settings.REGISTRY_READ_CACHE_SECONDS = 0  # nothing is kept between requests
     assert upload(as_modeler, version="1.0.0").status_code == 201
-    # The token, the project and the grants, then the same eight.
-    with django_assert_max_num_queries(11):
+    # The token, the project and the grants, then the same nine.
+    with django_assert_max_num_queries(12):
         response = upload(as_modeler, version="1.1.0")
     assert response.status_code == 201
 

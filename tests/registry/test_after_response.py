@@ -6,12 +6,14 @@ import logging
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from packages_app import tasks
 from packages_app.demo import build_malloy_archive
 from packages_app.models import Version
-from registry.after_response import after_response, run_collected, start_collecting
+from registry.after_response import AfterResponseMiddleware, after_response
 from registry.models import Role
 from registry.request_id import current_request_id
 from tests.factories import make_token
@@ -93,25 +95,38 @@ def test_the_deferred_enqueue_carries_the_request_id(modeler_token, enqueued):
     assert [request_id for _, request_id in enqueued] == ["publish-42"]
 
 
+def respond_after(*calls):
+    """AfterResponseMiddleware around a view that defers ``calls``; the response is not closed yet."""
+
+    def view(request):
+        for call in calls:
+            after_response(call)
+        return HttpResponse("ok")
+
+    return AfterResponseMiddleware(view)(RequestFactory().get("/"))
+
+
+@pytest.mark.django_db  # closing a response ends the request: Django then closes old connections
 def test_a_failing_deferred_call_is_logged_and_the_calls_after_it_still_run(caplog):
     ran = []
-    start_collecting()
-    after_response(lambda: 1 / 0)
-    after_response(lambda: ran.append("second"))
+    response = respond_after(lambda: 1 / 0, lambda: ran.append("second"))
     assert ran == []
     with caplog.at_level(logging.ERROR, logger="registry.after_response"):
-        run_collected()
+        response.close()
     assert ran == ["second"]
     assert "failed after the response was sent" in caplog.text
-    after_response(lambda: ran.append("outside"))  # the request is over: at once again
-    assert ran == ["second", "outside"]
 
 
-def test_a_call_kept_by_a_response_nobody_closed_runs_when_the_thread_starts_its_next_request():
+def test_once_the_view_has_returned_calls_run_at_once_even_if_the_response_is_never_closed():
     ran = []
-    start_collecting()
-    after_response(lambda: ran.append("kept"))
-    start_collecting()  # the next request on this thread, without request_finished for the first
-    assert ran == ["kept"]
-    run_collected()
-    assert ran == ["kept"]
+    respond_after(lambda: ran.append("kept"))  # a streamed response nobody reads, say
+    after_response(lambda: ran.append("outside"))
+    assert ran == ["outside"]
+
+
+@pytest.mark.django_db  # closing a response ends the request: Django then closes old connections
+def test_a_call_deferred_by_a_deferred_call_runs_at_once():
+    ran = []
+    response = respond_after(lambda: after_response(lambda: ran.append("nested")))
+    response.close()
+    assert ran == ["nested"]

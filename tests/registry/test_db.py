@@ -3,6 +3,7 @@ CompiledQuery (a fixed-shape read the ORM compiles once)."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from packages_app.models import Package, UsedVersionNumber
@@ -104,3 +105,31 @@ def test_an_argument_the_sql_does_not_carry_exactly_once_is_refused():
 def test_an_argument_without_a_type_is_refused():
     with pytest.raises(TypeError, match="annotated int or str"):
         CompiledQuery(lambda name: Package.objects.filter(name=name).values_list("pk")).rows(name="ledger")
+
+
+def _locked_by_name(project_id: int, name: str):
+    return Package.objects.select_for_update().filter(project_id=project_id, name=name).order_by().values_list("pk")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # autocommit outside the atomic block below
+def test_a_compiled_select_for_update_outside_a_transaction_is_refused_as_the_orm_refuses_it():
+    package = PackageFactory(name="ledger")
+    locked = CompiledQuery(_locked_by_name)
+    with transaction.atomic():
+        assert locked.rows(project_id=package.project_id, name="ledger") == [(package.pk,)]  # compiled here
+    with pytest.raises(TransactionManagementError):
+        locked.rows(project_id=package.project_id, name="ledger")
+
+
+def test_an_argument_the_orm_rewrites_is_refused_never_substituted_raw():
+    def case_insensitive(name: str):  # SQLite: LIKE with % and _ escaped in the value; PostgreSQL: UPPER(%s)
+        return Package.objects.filter(name__iexact=name).values_list("pk")
+
+    PackageFactory(name="ledger")
+    compiled = CompiledQuery(case_insensitive)
+    if connection.vendor == "sqlite":  # the value is rewritten: refused
+        with pytest.raises(ValueError, match="exactly one parameter"):
+            compiled.rows(name="l_dger")
+    else:  # the value goes in as it is: substituting it is what the ORM does
+        assert compiled.rows(name="l_dger") == list(case_insensitive("l_dger")) == []

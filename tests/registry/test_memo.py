@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from registry import memo
 from registry.memo import GenerationMemo
+from registry.models import Grant
 from tests.factories import make_version
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +130,25 @@ def test_a_deleted_project_is_gone_for_the_next_request(as_admin, as_viewer, pro
     with committing():
         assert as_admin.delete(PROJECT).status_code == 204
     assert as_viewer.get(PROJECT).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)  # the grant commits during the request, as in production
+def test_a_write_whose_generation_bump_cannot_reach_the_cache_still_answers_as_committed(
+    as_admin, package, stranger, monkeypatch, caplog
+):
+    from registry.api import read_cache
+
+    incr = read_cache.cache.incr
+
+    def unreachable_for_generations(key, *args, **kwargs):
+        if key.startswith("read-cache:generation"):
+            raise ConnectionError("the cache is down")
+        return incr(key, *args, **kwargs)
+
+    monkeypatch.setattr(read_cache.cache, "incr", unreachable_for_generations)
+    response = as_admin.post(
+        f"{PROJECT}/permissions", {"userGroupId": "user:st@example.com", "permission": "viewer"}, format="json"
+    )
+    assert response.status_code == 201
+    assert Grant.objects.filter(user=stranger, project=package.project).exists()
+    assert "could not bump the read-cache generation" in caplog.text
