@@ -20,10 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-IDENT_START = re.compile(r"[A-Za-z_]")
-IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-NUMBER = re.compile(r"[0-9][0-9A-Za-z_.]*")
+from typing import NamedTuple
 
 # Statement keywords whose definitions ("NAME is ...") become outline entries, and their entry kind.
 DEFINING_STATEMENTS = {
@@ -48,8 +45,8 @@ MAX_STATEMENT_DOC = 10_000
 MAX_STATEMENT_TAGS = 100
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    # A named tuple: a large file has a million of them, and a tuple is made in half the time.
     kind: str  # ident | string | number | annotation | punct
     value: str
     line: int
@@ -97,66 +94,53 @@ def tokenize(text: str) -> list[Token]:
     return list(iter_tokens(text))
 
 
+# One alternative per kind of text, tried in this order at each position; the last matches any character,
+# so the matches cover the text end to end. Unclosed comments and strings run to the end of the text; a
+# quoted string ends at its quote or before the end of its line (the new line is not part of it), and a
+# backslash escapes any character. Only ASCII digits start a number: other Unicode digits are punctuation.
+_TOKENS = re.compile(
+    r"""
+    (?P<gap>(?:\n|[^\S\n]+|(?://|--)[^\n]*)+)
+    | (?P<block>/\*(?:.*?\*/|.*))
+    | (?P<annotation>\#[^\n]*)
+    | (?P<string>"{3}(?:.*?"{3}|.*) | %\{(?:.*?\}%|.*)
+        | '(?:\\.?|[^'\\\n])*'? | "(?:\\.?|[^"\\\n])*"? | `(?:\\.?|[^`\\\n])*`?)
+    | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<number>[0-9][0-9A-Za-z_.]*)
+    | (?P<punct>->|::|.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
 def iter_tokens(text: str) -> Iterator[Token]:
-    """The tokens of ``text``, read as they are asked for: a parse that stops early reads no further."""
-    i, line, length = 0, 1, len(text)
+    """The tokens of ``text``, read as they are asked for: a parse that stops early reads no further.
+
+    One regular expression finds each next piece of text (a run of spaces, new lines and line comments,
+    a block comment, a token) instead of a Python step per character: 4 MB of short lines take ~2.4 s
+    instead of ~3 s, most of it now making the 1.3 million tokens.
+    """
+    line = 1
     line_start = True
-    while i < length:
-        char = text[i]
-        if char == "\n":
-            line += 1
-            line_start = True
-            i += 1
-        elif char.isspace():
-            i += 1
-        elif text.startswith(("//", "--"), i):
-            end = text.find("\n", i)
-            i = length if end == -1 else end
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            end = length if end == -1 else end + 2
-            line += text.count("\n", i, end)
-            i = end
-        elif char == "#":
-            end = text.find("\n", i)
-            end = length if end == -1 else end
-            yield Token("annotation", text[i:end].rstrip(), line, i, end, line_start)
-            line_start = False
-            i = end
-        elif text.startswith('"""', i) or text.startswith("%{", i):
-            closer = '"""' if char == '"' else "}%"
-            end = text.find(closer, i + len(closer))
-            end = length if end == -1 else end + len(closer)
-            yield Token("string", text[i:end], line, i, end, line_start)
-            line_start = False
-            line += text.count("\n", i, end)
-            i = end
-        elif char in "'\"`":
-            j = i + 1
-            while j < length and text[j] != char and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            end = min(j + 1, length)
-            yield Token("string", text[i:end], line, i, end, line_start)
-            line_start = False
-            i = end
-        elif IDENT_START.match(char):
-            match = IDENT.match(text, i)
-            yield Token("ident", match.group(), line, i, match.end(), line_start)
-            line_start = False
-            i = match.end()
-        elif char.isdigit():
-            match = NUMBER.match(text, i)
-            yield Token("number", match.group(), line, i, match.end(), line_start)
-            line_start = False
-            i = match.end()
-        elif text.startswith(("->", "::"), i):
-            yield Token("punct", text[i : i + 2], line, i, i + 2, line_start)
-            line_start = False
-            i += 2
+    for match in _TOKENS.finditer(text):
+        kind = match.lastgroup
+        if kind == "gap":  # spaces, line comments and new lines
+            newlines = match.group().count("\n")
+            if newlines:
+                line += newlines
+                line_start = True
+        elif kind == "block":
+            line += match.group().count("\n")
         else:
-            yield Token("punct", char, line, i, i + 1, line_start)
+            value = match.group()
+            start, end = match.span()
+            if kind == "annotation":
+                yield Token(kind, value.rstrip(), line, start, end, line_start)
+            else:
+                yield Token(kind, value, line, start, end, line_start)
+                if kind == "string":
+                    line += value.count("\n")
             line_start = False
-            i += 1
 
 
 def unquote(value: str) -> str:

@@ -284,3 +284,26 @@ def test_any_text_parses_without_raising_and_lines_stay_in_range(text):
 def test_any_notebook_text_parses_without_raising(text):
     cells = parse_notebook(text)
     assert [cell.index for cell in cells] == list(range(1, len(cells) + 1))
+
+
+def test_a_digit_outside_ascii_is_punctuation_not_a_crash():
+    tokens = tokenize("dimension: area is side ² 2")
+    assert [(t.kind, t.value) for t in tokens[-2:]] == [("punct", "²"), ("number", "2")]
+
+
+def test_an_unclosed_quote_ends_at_its_line_and_the_lines_after_it_count_right():
+    tokens = tokenize("label is 'unclosed\nsource: flights is duckdb.table('f.parquet')")
+    assert (tokens[2].kind, tokens[2].value) == ("string", "'unclosed")  # up to the end of its line
+    assert (tokens[3].value, tokens[3].line, tokens[3].line_start) == ("source", 2, True)
+
+
+def test_a_new_line_escaped_inside_a_quoted_string_is_still_counted():
+    tokens = tokenize("a is 'one\\\ntwo'\nsource: x")
+    assert tokens[2].value == "'one\\\ntwo'"
+    assert next(t for t in tokens if t.value == "source").line == 3
+
+
+def test_a_model_with_a_unicode_digit_outlines_its_sources():
+    outline = parse_malloy("source: squares is duckdb.table('s') extend {\n  dimension: area is side ² 2\n}\n")
+    assert outline.names("source") == ["squares"]
+    assert outline.names("dimension") == ["area"]
