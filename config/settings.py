@@ -5,6 +5,7 @@ in-process after commit, a generated development secret key. Production: set ``D
 ``SECRET_KEY``, ``DATABASE_URL``, ``CELERY_BROKER_URL`` (or ``REDIS_URL``) and the ``S3_*`` settings.
 """
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -80,6 +81,9 @@ MIDDLEWARE = [
     # Task enqueues a request makes wait until its response is sent (inside the request id's context).
     "registry.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the staff console's, Swagger UI's and Redoc's) from the app itself, with far-future
+    # caching of hashed names: gunicorn in production has no other server for them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -141,6 +145,12 @@ USE_TZ = True
 # --- Files ----------------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Without `collectstatic` (development, tests) WhiteNoise serves straight from the apps' static folders;
+# after it, from STATIC_ROOT. (It warns about a STATIC_ROOT that does not exist yet: make it, where the
+# file system lets us.)
+WHITENOISE_USE_FINDERS = True
+with contextlib.suppress(OSError):
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
@@ -189,7 +199,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "artifacts": ARTIFACT_STORAGE,
     **REPLICA_STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Where copies of an artifact may live, primary first; replicationCount may not exceed its length.
 REGISTRY_STORAGE_LOCATIONS = ["artifacts", *REPLICA_STORAGES]

@@ -92,3 +92,18 @@ def test_going_over_the_token_rate_is_429_with_retry_after_in_the_surface_envelo
     assert statuses == [200, 200, 429]
     assert body_of(response.json())["code"] == "RATE_LIMITED"
     assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/admin/css/base.css",  # the staff console
+        "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js",  # Swagger UI, offline
+        "/static/drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js",  # Redoc, offline
+    ],
+)
+def test_static_files_are_served_by_the_app_itself_as_under_gunicorn_in_production(client, settings, path):
+    assert not settings.DEBUG  # Django's own static serving is off, as in production
+    response = client.get(path)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)
