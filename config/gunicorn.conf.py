@@ -13,8 +13,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4))
 worker_class = "gthread"
 # A keep-alive connection stays with the worker that accepted it, and a worker that wakes first can
 # accept a whole burst of them: all of a client's connections then share one process (one core for
-# Python) while the others idle. Capping each worker's connections spreads them out.
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 2 * threads))
+# Python) while the others idle. Capping each worker's connections spreads them out. (gunicorn keeps at
+# most worker_connections - threads of them idle; past that it closes them after their response.)
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 3 * threads))
 # Large uploads stream in for a while; the timeout is per request, not per chunk.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 300))
 graceful_timeout = 30
