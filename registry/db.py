@@ -63,7 +63,8 @@ class CompiledQuery:
 
     def __init__(self, build):
         self.build = build
-        self.arguments = {name: parameter.annotation for name, parameter in inspect.signature(build).parameters.items()}
+        parameters = inspect.signature(build, eval_str=True).parameters  # "int" under future annotations too
+        self.arguments = {name: parameter.annotation for name, parameter in parameters.items()}
         self._here = threading.local()  # compilers hold their thread's connection
 
     def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values) -> list[tuple]:
