@@ -4,7 +4,8 @@ Hot reads (package detail, package list, version list) are cached per caller, pe
 full path for ``REGISTRY_READ_CACHE_SECONDS`` (0 turns it off). Each key carries two generation numbers:
 the organization's, bumped by every successful write request under ``/api/v0/organizations/{org}`` or
 ``/v1/organizations/{org}`` (publishes, edits, grants, deletes), and a global one bumped by every
-successful write anywhere else (organizations, the staff admin). A bump makes every older key
+successful write anywhere else (organizations, the staff admin) and, on commit, by every service that
+changes access (``registry.memo.access_changed``; per-process memos of grants and projects key on it). A bump makes every older key
 unreachable at once, so a publish is visible to the next read. State that changes outside a request
 (indexing status, replica health) may lag by at most the cache lifetime.
 
