@@ -84,13 +84,15 @@ MIDDLEWARE = [
     # Static files (the staff console's, Swagger UI's and Redoc's) from the app itself, with far-future
     # caching of hashed names: gunicorn in production has no other server for them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Repeated hot reads are answered here, before sessions, URL resolution and DRF; writes bump the
+    # generations that make cached reads stale (registry.api.read_cache).
+    "registry.api.read_cache.ReadCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "registry.api.read_cache.ReadCacheInvalidationMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

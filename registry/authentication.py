@@ -22,8 +22,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != self.keyword.lower():
             return None  # another scheme (Basic, Session...) is not ours to judge
-        secret = secret.strip()
-        if not secret or " " in secret:
+        secret = _well_formed(secret)
+        if secret is None:
             raise exceptions.AuthenticationFailed("Malformed Authorization header: expected 'Bearer <token>'.")
         token = self._lookup(request, ApiToken.digest_of(secret))
         if token is None:
@@ -64,7 +64,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             cache.set(key, token, lifetime)
         if len(_tokens_here) >= TOKENS_KEPT:
             _tokens_here.clear()
-        _tokens_here[digest] = (generation, time.monotonic() + lifetime, pickle.dumps(token))
+        _tokens_here[digest] = (generation, time.monotonic() + lifetime, pickle.dumps(token), token.pk)
         return token
 
     def authenticate_header(self, request) -> str:
@@ -75,6 +75,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         # Write last use at most once per resolution window: reads should not each cost a write.
         now = timezone.now()
         window = timedelta(seconds=settings.REGISTRY_TOKEN_LAST_USED_RESOLUTION)
+        if token.last_used_at is not None and token.last_used_at > _recorded_here.get(token.digest, EPOCH):
+            _recorded_here[token.digest] = token.last_used_at  # recorded by another process: known here too
         if token.last_used_at is None or now - token.last_used_at >= window:
             # A cached token row keeps an old last_used_at: this process remembers its own last write,
             # and across processes one request per window wins the shared marker and writes it.
@@ -89,12 +91,38 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             token.last_used_at = now
 
 
-# token digest -> when this process last recorded its use (saves a cache round trip per request)
+# token digest -> the latest recorded use this process knows of (saves a cache round trip per request)
 _recorded_here: dict[str, datetime] = {}
-# token digest -> (global generation, monotonic expiry, pickled token row with its user)
-_tokens_here: dict[str, tuple[int, float, bytes]] = {}
+# token digest -> (global generation, monotonic expiry, pickled token row with its user, token id)
+_tokens_here: dict[str, tuple[int, float, bytes, int]] = {}
 TOKENS_KEPT = 10_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _well_formed(secret: str) -> str | None:
+    secret = secret.strip()
+    return secret if secret and " " not in secret else None
+
+
+def bearer_digest(request) -> str | None:
+    """The digest of the request's well-formed ``Bearer`` token, if it sent one; nothing is checked."""
+    scheme, _, secret = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != BearerTokenAuthentication.keyword.lower():
+        return None
+    secret = _well_formed(secret)
+    return ApiToken.digest_of(secret) if secret is not None else None
+
+
+def known_token_id(digest: str) -> int | None:
+    """The id of the token with ``digest`` if this process has authenticated it before (ids never change)."""
+    kept = _tokens_here.get(digest)
+    return kept[3] if kept is not None else None
+
+
+def use_recorded_recently(digest: str) -> bool:
+    """Whether the token's last use is recorded within the resolution window, so this use needs no write."""
+    window = timedelta(seconds=settings.REGISTRY_TOKEN_LAST_USED_RESOLUTION)
+    return timezone.now() - _recorded_here.get(digest, EPOCH) < window
 
 
 def request_token(request) -> ApiToken | None:

@@ -1,4 +1,4 @@
-"""Django's Redis cache, reusing one ``redis.Redis`` client per connection pool, with a one-trip ``incr``.
+"""Django's Redis cache, reusing one ``redis.Redis`` client per connection pool, with one-trip counters.
 
 Django's client builds a new ``redis.Redis`` on every cache call; redis-py fills a table of some 170
 response callbacks in each constructor, which cost more than the round trip itself (about 0.2 ms a call,
@@ -7,9 +7,14 @@ takes a connection from its pool for each command.
 
 Django's ``incr`` asks ``EXISTS`` and then ``INCRBY``: two round trips, on every write request (the read
 cache's generation bump). A short script does both in Redis, in one, with the same contract.
+
+A round trip through redis-py costs about 0.1 ms, an eighth of a cached read, so what a request asks
+the cache first (generations, a cached answer, its rate counter) goes in one pipeline:
+:func:`get_many_and_count`, with a plain fallback for every other cache backend.
 """
 
 import redis
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 
@@ -37,8 +42,55 @@ class ReusingRedisCacheClient(RedisCacheClient):
             raise ValueError(f"Key '{key}' not found.")
         return value
 
+    def get_many_and_count(self, keys: list[str], counter: str | None, timeout: int) -> tuple[list, int | None]:
+        """GET each key and INCR ``counter`` (renewing its expiry), in one round trip.
+
+        No MULTI/EXEC: each command is atomic on its own, and a counter left without its expiry would
+        need a crash between two commands sent in one packet.
+        """
+        pipeline = self.get_client(write=True).pipeline(transaction=False)
+        if keys:
+            pipeline.mget(keys)
+        if counter is not None:
+            pipeline.incr(counter)
+            pipeline.expire(counter, timeout)
+        results = pipeline.execute()
+        values = [None if raw is None else self._serializer.loads(raw) for raw in results[0]] if keys else []
+        return values, (int(results[-2]) if counter is not None else None)
+
 
 class RegistryRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+    def get_many_and_count(self, keys, counter, timeout):
+        raw_keys = [self.make_and_validate_key(key) for key in keys]
+        raw_counter = self.make_and_validate_key(counter) if counter is not None else None
+        values, count = self._cache.get_many_and_count(raw_keys, raw_counter, timeout)
+        return {key: value for key, value in zip(keys, values, strict=True) if value is not None}, count
+
+
+def get_many_and_count(keys: list[str], counter: str | None = None, timeout: int = 60) -> tuple[dict, int | None]:
+    """The cached values of ``keys`` (as ``cache.get_many``), and ``counter`` incremented by one.
+
+    The counter starts at 1 when missing and lives ``timeout`` seconds from its latest count; None when no
+    counter is asked for. One round trip on Redis, whatever is asked.
+    """
+    backend = caches["default"]  # the backend itself: ``django.core.cache.cache`` is a proxy
+    if isinstance(backend, RegistryRedisCache):
+        return backend.get_many_and_count(keys, counter, timeout)
+    values = backend.get_many(keys) if keys else {}
+    if counter is None:
+        return values, None
+    backend.add(counter, 0, timeout)
+    try:
+        return values, backend.incr(counter)
+    except ValueError:  # expired between add and incr: this count opens it
+        backend.set(counter, 1, timeout)
+        return values, 1
+
+
+def count(counter: str, timeout: int) -> int:
+    """``counter`` incremented by one (see :func:`get_many_and_count`)."""
+    return get_many_and_count([], counter, timeout)[1]

@@ -4,24 +4,25 @@ A fixed-window counter (one atomic ``incr`` per request) rather than DRF's defau
 one stores every request's timestamp in one cache value, read and rewritten whole on every request, so
 its cost grows with the rate (tens of kilobytes per request for a busy CI token) and concurrent workers
 overwrite each other's entries.
+
+The read cache's middleware counts a known token's request in the same round trip as its own lookups
+(:mod:`registry.api.read_cache`); it leaves the count on the request, and the throttle uses it instead
+of counting again.
 """
 
 import time
 
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import SimpleRateThrottle
 
+from registry import cache
 from registry.authentication import request_token
+
+# On the Django request: {bucket key: (time counted, count)} for counts taken before the view ran.
+COUNTED_ATTRIBUTE = "_rate_counted"
 
 
 class FixedWindowRateThrottle(SimpleRateThrottle):
     """At most ``num_requests`` per ``duration``-second window, counted with the cache's atomic incr."""
-
-    @property
-    def cache(self):
-        # The backend itself: ``django.core.cache.cache`` is a proxy, never an instance of RedisCache.
-        return caches["default"]
 
     def allow_request(self, request, view):
         if self.rate is None:
@@ -29,29 +30,22 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        self.now = self.timer()
-        window = int(self.now // self.duration)
-        self.window_ends = (window + 1) * self.duration
-        return self._count(f"{self.key}:{window}") <= self.num_requests
+        counted = getattr(getattr(request, "_request", request), COUNTED_ATTRIBUTE, {}).pop(self.key, None)
+        if counted is not None:
+            self.now, count = counted
+        else:
+            self.now = self.timer()
+            count = self.count(self.key, self.now)
+        self.window_ends = (int(self.now // self.duration) + 1) * self.duration
+        return count <= self.num_requests
 
-    def _count(self, key: str) -> int:
+    def window_key(self, key: str, now: float) -> str:
+        """The counter of ``key``'s bucket for the window ``now`` falls in."""
+        return f"{key}:{int(now // self.duration)}"
+
+    def count(self, key: str, now: float) -> int:
         """This window's count including this request."""
-        if isinstance(self.cache, RedisCache):
-            # One round trip: INCR and set the expiry together (Django's incr costs two, plus an add).
-            # No MULTI/EXEC: each command is atomic, and a counter left without its expiry would only
-            # need a crash between two commands sent in one packet.
-            client = self.cache._cache.get_client(key, write=True)
-            pipeline = client.pipeline(transaction=False)
-            redis_key = self.cache.make_and_validate_key(key)
-            pipeline.incr(redis_key)
-            pipeline.expire(redis_key, self.duration + 1)
-            return int(pipeline.execute()[0])
-        self.cache.add(key, 0, self.duration + 1)
-        try:
-            return self.cache.incr(key)
-        except ValueError:  # expired between add and incr: this request opens the window
-            self.cache.set(key, 1, self.duration + 1)
-            return 1
+        return cache.count(self.window_key(key, now), self.duration + 1)
 
     def wait(self):
         return max(1.0, self.window_ends - self.now)
@@ -69,7 +63,12 @@ class TokenRateThrottle(FixedWindowRateThrottle):
         if not request.user.is_authenticated:
             return None
         token = request_token(request)
-        ident = f"token-{token.pk}" if token else f"user-{request.user.pk}"
+        return self.key_for_token(token.pk) if token else self._key(f"user-{request.user.pk}")
+
+    def key_for_token(self, token_id: int) -> str:
+        return self._key(f"token-{token_id}")
+
+    def _key(self, ident: str) -> str:
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 

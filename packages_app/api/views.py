@@ -33,7 +33,7 @@ from packages_app.replication import open_healthy_copy, signed_download_url
 from packages_app.uploads import DigestingUploadHandler
 from registry.access import ADMIN, WRITE
 from registry.api.envelopes import error_body
-from registry.api.read_cache import cached_read, conditional_read
+from registry.api.read_cache import cached_read, conditional_read, etag_matches
 from registry.api.v0.common import COMMON_ERRORS, LIST_HEADERS, WRITE_ERRORS, V0View, error, path_parameters
 from registry.api.v0.views import permission_views
 from registry.errors import not_found, validation_failed
@@ -360,11 +360,6 @@ class _RangeReader:
         self.file.close()
 
 
-def _etag_matches(header: str, etag: str) -> bool:
-    candidates = [item.strip().removeprefix("W/") for item in header.split(",")]
-    return "*" in candidates or etag in candidates
-
-
 @extend_schema(parameters=path_parameters("org", "project", "package", "version_id"))
 class VersionDownloadView(PackageLookupMixin, V0View):
     content_negotiation_class = AnyContentNegotiation
@@ -411,7 +406,7 @@ class VersionDownloadView(PackageLookupMixin, V0View):
             "Cache-Control": "private, max-age=0, must-revalidate",
         }
         if_none_match = request.headers.get("If-None-Match")
-        if if_none_match and _etag_matches(if_none_match, etag):
+        if if_none_match and etag_matches(if_none_match, etag):
             response = HttpResponseNotModified()
             for name, value in headers.items():
                 response[name] = value

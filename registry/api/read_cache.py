@@ -1,17 +1,29 @@
 """A shared (Redis) cache of hot API reads, with ETags, that writes invalidate.
 
-Hot reads (package detail, package list, version list) are cached per caller, per organization and per
-full path for ``REGISTRY_READ_CACHE_SECONDS`` (0 turns it off). Each key carries two generation numbers:
-the organization's, bumped by every successful write request under ``/api/v0/organizations/{org}`` or
-``/v1/organizations/{org}`` (publishes, edits, grants, deletes), and a global one bumped by every
-successful write anywhere else (organizations, the staff admin) and, on commit, by every service that
-changes access (``registry.memo.access_changed``; per-process memos of grants and projects key on it). A bump makes every older key
-unreachable at once, so a publish is visible to the next read. State that changes outside a request
-(indexing status, replica health) may lag by at most the cache lifetime.
+Hot reads (package detail, package list, version list) are cached per bearer token and per full URL
+for ``REGISTRY_READ_CACHE_SECONDS`` (0 turns it off), as the bytes the client received. Each entry
+records the two generation numbers it was made under, and is served only while both are current:
 
-Authentication, permission checks and throttling still run on every request: only the lookup and
-serialization are skipped. Every cached read answers with an ``ETag`` and honours ``If-None-Match``
-with 304; downloads (immutable bytes) answer a matching ``If-None-Match`` from the cache alone.
+- the organization's, bumped by every successful write request under ``/api/v0/organizations/{org}``
+  or ``/v1/organizations/{org}`` (publishes, edits, grants, deletes);
+- a global one, bumped by every successful write anywhere else (organizations, the staff admin) and,
+  on commit, by every service that changes access (``registry.memo.access_changed``: grants,
+  membership, tokens, organizations, projects, package deletes). Per-process memos of tokens, grants
+  and projects key on it too.
+
+So a publish is visible to the next read. State that changes outside a request (indexing status,
+replica health) may lag by at most the cache lifetime.
+
+:class:`ReadCacheMiddleware` answers a repeated read before Django resolves the URL, in one round trip
+to the cache that also reads the generations and counts the token's rate limit. What the full path
+would decide is already settled for such a read: the entry was stored for the same token and URL, by a
+request that passed authentication and the permission checks, under generations that every change to
+tokens, users, grants, projects and packages bumps. Only what changes with time is checked again: the
+token's expiry, its rate limit and its last-use record. A read that cannot be answered so goes the
+full way, with the generations and the rate count already read.
+
+Every cached read answers with an ``ETag`` and honours ``If-None-Match`` with 304; downloads (immutable
+bytes) keep only their validators, so a matching ``If-None-Match`` is answered 304 the same way.
 """
 
 import functools
@@ -20,6 +32,7 @@ import json
 import logging
 import re
 import time
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,14 +40,21 @@ from django.http import HttpResponse, HttpResponseNotModified
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from registry.authentication import is_read_only
+from registry import cache as registry_cache
+from registry.authentication import bearer_digest, known_token_id, request_token, use_recorded_recently
+from registry.throttling import COUNTED_ATTRIBUTE, AnonymousRateThrottle, TokenRateThrottle
 
 logger = logging.getLogger(__name__)
 
 GLOBAL_GENERATION_KEY = "read-cache:generation"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 _ORG_PATH = re.compile(r"^/(?:api/v0|v1)/organizations/([^/]+)/.+")
-KEPT_HEADERS = ("X-Total-Count", "Link")
+# Never replayed on a 304: they describe a body it does not have.
+_BODY_HEADERS = {"content-type", "content-length", "content-range", "content-disposition", "content-encoding"}
+# On the Django request: what the view said may be stored, and for which token (see cached_read).
+_STORABLE_ATTRIBUTE = "_read_cache_storable"
+# The rate limits the fast path applies; a view with any other throttle is never answered from the cache.
+_FAST_PATH_THROTTLES = {TokenRateThrottle, AnonymousRateThrottle}
 
 
 def _organization_key(organization: str) -> str:
@@ -59,31 +79,45 @@ def invalidate(organization: str | None = None) -> None:
         )
 
 
+def _organization_in_path(path: str) -> str:
+    match = _ORG_PATH.match(path)
+    return match.group(1).lower() if match else ""
+
+
+def _generation_keys(organization: str) -> list[str]:
+    return [GLOBAL_GENERATION_KEY] + ([_organization_key(organization)] if organization else [])
+
+
+def _remember_generations(http_request, organization: str, values: dict) -> tuple[int, int] | None:
+    """Keep the generations read in ``values`` on the request; None when the global one is missing."""
+    global_generation = values.get(GLOBAL_GENERATION_KEY)
+    if global_generation is None:
+        return None
+    found = (global_generation, values.get(_organization_key(organization), 0) if organization else 0)
+    http_request._read_cache_generations = (organization, found)
+    return found
+
+
 def generations(request, organization: str | None = None) -> tuple[int, int]:
     """The (global, organization) generations for this request: one round trip, then kept on the request.
 
-    ``organization`` defaults to the one in the path. Authentication and the read cache both need the
-    numbers; reading them once saves a round trip on every cached read.
+    ``organization`` defaults to the one in the path. Authentication, the memos and the read cache all
+    need the numbers; the read cache's middleware usually has them already.
     """
     http_request = getattr(request, "_request", request)  # DRF's Request wraps Django's
-    if organization is None:
-        match = _ORG_PATH.match(http_request.path)
-        organization = match.group(1) if match else ""
+    organization = _organization_in_path(http_request.path) if organization is None else organization.lower()
     memo = getattr(http_request, "_read_cache_generations", None)
-    if memo is not None and memo[0] == organization.lower():
+    if memo is not None and memo[0] == organization:
         return memo[1]
-    keys = [GLOBAL_GENERATION_KEY] + ([_organization_key(organization)] if organization else [])
+    keys = _generation_keys(organization)
     values = cache.get_many(keys)
-    global_generation = values.get(GLOBAL_GENERATION_KEY)
-    if global_generation is None:
+    if values.get(GLOBAL_GENERATION_KEY) is None:
         # Never set, or lost (a flushed or evicted cache): start from a number no earlier generation had,
         # so nothing a process kept under an old one (registry.memo) can match again. A request that
         # loses the race to seed it uses its own number once: it only misses.
-        global_generation = time.time_ns()
-        cache.add(GLOBAL_GENERATION_KEY, global_generation, None)
-    found = (global_generation, values.get(keys[-1], 0) if organization else 0)
-    http_request._read_cache_generations = (organization.lower(), found)
-    return found
+        values[GLOBAL_GENERATION_KEY] = time.time_ns()
+        cache.add(GLOBAL_GENERATION_KEY, values[GLOBAL_GENERATION_KEY], None)
+    return _remember_generations(http_request, organization, values)
 
 
 def memo_generation(request) -> int | None:
@@ -96,12 +130,10 @@ def memo_generation(request) -> int | None:
     return generations(request)[0]
 
 
-def _cache_key(request, organization: str) -> str:
-    global_generation, organization_generation = generations(request, organization)
-    caller = f"{request.user.pk}:{int(is_read_only(request))}"
-    accept = request.META.get("HTTP_ACCEPT", "")
-    raw = f"{global_generation}:{organization_generation}:{caller}:{accept}:{request.get_full_path()}"
-    return "read-cache:" + hashlib.sha256(raw.encode()).hexdigest()
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """``If-None-Match`` against an ETag, by weak comparison (RFC 9110 13.1.2)."""
+    candidates = [item.strip().removeprefix("W/") for item in if_none_match.split(",")]
+    return "*" in candidates or etag.removeprefix("W/") in candidates
 
 
 def _etag_of(data) -> str:
@@ -109,95 +141,184 @@ def _etag_of(data) -> str:
     return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
-def _render(self, request, data):
-    """JSON bytes when the client negotiated JSON (cached as such: no re-rendering on a hit), else None."""
-    renderer = getattr(request, "accepted_renderer", None)
-    if not isinstance(renderer, JSONRenderer):
-        return None
-    return renderer.render(data, request.accepted_media_type, self.get_renderer_context())
+def _mark_storable(view, request, *, body: bool) -> bool:
+    """Let the middleware store this response for the request's bearer token (see the module docstring).
 
-
-def _answer(request, data, headers: dict[str, str], etag: str, body: bytes | None):
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
-    if etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*":
-        response = HttpResponseNotModified()
-    elif body is not None:
-        response = HttpResponse(body, content_type="application/json", headers=headers)
-    else:
-        response = Response(data, headers=headers)
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, no-cache"  # clients may keep it but must revalidate (cheap 304)
-    return response
+    Not for other callers, nor for a view rate-limited otherwise than the cache's fast path counts, nor
+    for a body rendered other than as JSON (the browsable API's pages carry per-session content).
+    """
+    token = request_token(request)
+    if (
+        token is None
+        or not {type(throttle) for throttle in view.get_throttles()} <= _FAST_PATH_THROTTLES
+        or (body and not isinstance(getattr(request, "accepted_renderer", None), JSONRenderer))
+    ):
+        return False
+    expires = token.expires_at.timestamp() if token.expires_at else None
+    setattr(request._request, _STORABLE_ATTRIBUTE, (token.digest, expires, body))
+    return True
 
 
 def cached_read(view_method):
-    """Decorate a view's ``get``: serve it from the read cache, with an ETag, keyed by caller and path."""
+    """Decorate a view's ``get``: an ETag (and 304 for a matching ``If-None-Match``), and the read cache."""
 
     @functools.wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
-        organization = kwargs.get("org") or kwargs.get("organizationId")
-        lifetime = settings.REGISTRY_READ_CACHE_SECONDS
-        if not organization or lifetime <= 0 or request.method != "GET":
-            return view_method(self, request, *args, **kwargs)
-        key = _cache_key(request, organization)
-        hit = cache.get(key)
-        if hit is not None:
-            data, headers, etag, body = hit
-            return _answer(request, data, headers, etag, body)
         response = view_method(self, request, *args, **kwargs)
-        if response.status_code != 200 or not isinstance(response, Response):
+        if (
+            settings.REGISTRY_READ_CACHE_SECONDS <= 0
+            or request.method != "GET"
+            or response.status_code != 200
+            or not isinstance(response, Response)
+        ):
             return response
-        headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
         etag = _etag_of(response.data)
-        body = _render(self, request, response.data)
-        # Rendered JSON is all a JSON client needs; other renderers (the browsable API) get the data.
-        cache.set(key, (None if body is not None else response.data, headers, etag, body), lifetime)
-        return _answer(request, response.data, headers, etag, body)
-
-    return wrapper
-
-
-CONDITIONAL_HEADERS = ("ETag", "Cache-Control", "X-Checksum-Sha256", "X-Checksum-Md5", "Repr-Digest", "Digest")
-
-
-def conditional_read(view_method):
-    """Decorate a ``get`` whose ETag is stable while the path means the same thing (immutable downloads):
-    an ``If-None-Match`` that matches the ETag this caller last received is answered 304 from the cache."""
-
-    @functools.wraps(view_method)
-    def wrapper(self, request, *args, **kwargs):
-        organization = kwargs.get("org") or kwargs.get("organizationId")
-        lifetime = settings.REGISTRY_READ_CACHE_SECONDS
-        if not organization or lifetime <= 0 or request.method != "GET":
-            return view_method(self, request, *args, **kwargs)
-        key = _cache_key(request, organization) + ":etag"
-        if_none_match = request.META.get("HTTP_IF_NONE_MATCH", "")
-        if if_none_match:
-            known = cache.get(key)
-            if known and known["ETag"] in [tag.strip() for tag in if_none_match.split(",")]:
-                response = HttpResponseNotModified()
-                for name, value in known.items():
-                    response[name] = value
-                return response
-        response = view_method(self, request, *args, **kwargs)
-        if response.status_code in (200, 206, 304) and response.has_header("ETag"):
-            cache.set(
-                key, {name: response[name] for name in CONDITIONAL_HEADERS if response.has_header(name)}, lifetime
-            )
+        # A stored read answers If-None-Match in the middleware, once it has the body to keep.
+        if not _mark_storable(self, request, body=True) and etag_matches(
+            request.META.get("HTTP_IF_NONE_MATCH", ""), etag
+        ):
+            response = HttpResponseNotModified()
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"  # clients may keep it but must revalidate (cheap 304)
         return response
 
     return wrapper
 
 
-class ReadCacheInvalidationMiddleware:
-    """After a successful write request, bump the generation of what it may have changed."""
+def conditional_read(view_method):
+    """Decorate a ``get`` whose ETag is stable while the URL means the same thing (immutable downloads):
+    the read cache keeps its validators, so a matching ``If-None-Match`` is answered 304 from the cache."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        response = view_method(self, request, *args, **kwargs)
+        if (
+            settings.REGISTRY_READ_CACHE_SECONDS > 0
+            and request.method == "GET"
+            and response.status_code in (200, 206, 304)
+            and response.has_header("ETag")
+        ):
+            _mark_storable(self, request, body=False)
+        return response
+
+    return wrapper
+
+
+class CachedResponse(NamedTuple):
+    """What the cache keeps of one read, and for whom and under which generations it was made."""
+
+    generations: tuple[int, int]
+    expires: float | None  # the token's expiry, as a timestamp
+    etag: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes | None  # None: validators only (a download)
+
+
+class _CachedRead:
+    """One read's place in the cache: its key, and what the middleware read for it in one round trip."""
+
+    def __init__(self, request, organization: str, digest: str):
+        self.organization = organization
+        self.digest = digest
+        raw = "\n".join(
+            (digest, request.scheme, request.META.get("HTTP_HOST", ""), request.META.get("HTTP_ACCEPT", ""))
+        )
+        self.key = "read-cache:" + hashlib.sha256(f"{raw}\n{request.get_full_path()}".encode()).hexdigest()
+
+    @classmethod
+    def of(cls, request) -> "_CachedRead | None":
+        """The cached read a request may be, or None: only GETs under an organization, with a bearer token."""
+        if request.method != "GET" or settings.REGISTRY_READ_CACHE_SECONDS <= 0:
+            return None
+        organization = _organization_in_path(request.path)
+        digest = bearer_digest(request) if organization else None
+        return cls(request, organization, digest) if digest else None
+
+    def answer(self, request) -> HttpResponse | None:
+        """The response from the cache, or None to go the full way (with what was read kept on the request)."""
+        token_id = known_token_id(self.digest)
+        if token_id is None:
+            return None  # this process has not seen the token yet: authentication will look it up
+        throttle = TokenRateThrottle()
+        counter = now = None
+        if throttle.rate is not None:
+            now = throttle.timer()
+            counter = throttle.window_key(throttle.key_for_token(token_id), now)
+        keys = [*_generation_keys(self.organization), self.key]
+        values, count = registry_cache.get_many_and_count(keys, counter, throttle.duration + 1 if counter else 0)
+        current = _remember_generations(request, self.organization, values)
+        if counter is not None:
+            setattr(request, COUNTED_ATTRIBUTE, {throttle.key_for_token(token_id): (now, count)})
+            if count > throttle.num_requests:
+                return None  # the full way answers 429 in the surface's error shape
+        entry = values.get(self.key)
+        if current is None or entry is None:
+            return None
+        if (
+            entry.generations != current
+            or (entry.expires is not None and entry.expires <= time.time())
+            or not use_recorded_recently(self.digest)
+        ):
+            return None
+        return _from_entry(request, entry)
+
+    def store(self, request, response) -> HttpResponse:
+        """Keep a response the view marked storable, under the generations the request started with.
+
+        Returns what to send: the response, or 304 when it is what the client already has.
+        """
+        storable = getattr(request, _STORABLE_ATTRIBUTE, None)
+        memo = getattr(request, "_read_cache_generations", None)
+        if storable is None or memo is None or memo[0] != self.organization:
+            return response
+        digest, expires, with_body = storable
+        if digest != self.digest:
+            return response  # authenticated by something other than the header the key was made from
+        if with_body:
+            if (
+                response.status_code != 200
+                or response.streaming
+                or not response.get("Content-Type", "").startswith("application/json")
+            ):
+                return response
+            body = response.content
+        else:
+            body = None
+        entry = CachedResponse(memo[1], expires, response["ETag"], tuple(response.items()), body)
+        cache.set(self.key, entry, settings.REGISTRY_READ_CACHE_SECONDS)
+        return _from_entry(request, entry) if with_body else response
+
+
+def _from_entry(request, entry: CachedResponse) -> HttpResponse | None:
+    """A cached read as the client needs it: 304 if it has the ETag, else the body (None if not kept)."""
+    if etag_matches(request.META.get("HTTP_IF_NONE_MATCH", ""), entry.etag):
+        response = HttpResponseNotModified()
+        for name, value in entry.headers:
+            if name.lower() not in _BODY_HEADERS:
+                response[name] = value
+        return response
+    if entry.body is None:
+        return None  # validators only (a download): the bytes come the full way
+    return HttpResponse(entry.body, headers=dict(entry.headers))
+
+
+class ReadCacheMiddleware:
+    """Answer repeated hot reads from the cache, keep new ones, and make them stale after each write."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        if request.method not in SAFE_METHODS and response.status_code < 400:
-            match = _ORG_PATH.match(request.path)
-            invalidate(match.group(1) if match else None)
+        if request.method not in SAFE_METHODS:
+            response = self.get_response(request)
+            if response.status_code < 400:
+                match = _ORG_PATH.match(request.path)
+                invalidate(match.group(1) if match else None)
+            return response
+        cached = _CachedRead.of(request)
+        if cached is None:
+            return self.get_response(request)
+        response = cached.answer(request)
+        if response is None:
+            response = cached.store(request, self.get_response(request))
         return response

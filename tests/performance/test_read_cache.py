@@ -46,6 +46,7 @@ def test_the_etag_changes_when_the_package_does(as_modeler, as_viewer, package):
 
 def test_one_callers_cached_read_is_never_served_to_another(as_viewer, package):
     assert as_viewer.get(PACKAGE).status_code == 200
+    assert as_viewer.get(PACKAGE).status_code == 200  # now answered from the cache
     stranger = UserFactory(username="outsider")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(stranger)}")

@@ -73,3 +73,31 @@ def test_incr_falls_back_to_two_round_trips_when_redis_refuses_scripts(redis_cac
     monkeypatch.setattr(redis.Redis, "eval", refuse)
     redis_cache.set("generation", 1, None)
     assert redis_cache.incr("generation") == 2
+
+
+def test_a_repeated_read_on_redis_costs_one_round_trip(
+    redis_cache, settings, client_for, user, project, grant, monkeypatch
+):
+    import redis
+
+    from tests.factories import PackageFactory
+
+    settings.REGISTRY_READ_CACHE_SECONDS = 60
+    PackageFactory(project=project, name="ledger")
+    grant(project, "viewer", user=user)
+    client = client_for(user)
+    url = "/api/v0/organizations/acme/projects/finance/packages/ledger"
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    trips = []
+    real_execute, real_command = redis.client.Pipeline.execute, redis.Redis.execute_command
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *a, **k: trips.append([c[0][0] for c in self.command_stack]) or real_execute(self, *a, **k),
+    )
+    monkeypatch.setattr(
+        redis.Redis, "execute_command", lambda self, *a, **k: trips.append([a[0]]) or real_command(self, *a, **k)
+    )
+    assert client.get(url).status_code == 200
+    assert trips == [["MGET", "INCRBY", "EXPIRE"]]
