@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 GLOBAL_GENERATION_KEY = "read-cache:generation"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+_API_PATH = re.compile(r"^/(?:api/v0|v1)/")
 _ORG_PATH = re.compile(r"^/(?:api/v0|v1)/organizations/([^/]+)/.+")
 # Never replayed on a 304: they describe a body it does not have.
 _BODY_HEADERS = {"content-type", "content-length", "content-range", "content-disposition", "content-encoding"}
@@ -239,23 +240,15 @@ class _CachedRead:
         token_id = known_token_id(self.digest)
         if token_id is None:
             return None  # this process has not seen the token yet: authentication will look it up
-        throttle = TokenRateThrottle()
-        counter = now = None
-        if throttle.rate is not None:
-            now = throttle.timer()
-            counter = throttle.window_key(throttle.key_for_token(token_id), now)
-        keys = [*_generation_keys(self.organization), self.key]
-        values, count = registry_cache.get_many_and_count(keys, counter, throttle.duration + 1 if counter else 0)
-        current = _remember_generations(request, self.organization, values)
-        if counter is not None:
-            setattr(request, COUNTED_ATTRIBUTE, {throttle.key_for_token(token_id): (now, count)})
-            if count > throttle.num_requests:
-                return None  # the full way answers 429 in the surface's error shape
+        values, within_rate = _read_ahead(request, self.organization, token_id, self.key)
+        if not within_rate:
+            return None  # the full way answers 429 in the surface's error shape
         entry = values.get(self.key)
-        if current is None or entry is None:
-            return None
+        memo = getattr(request, "_read_cache_generations", None)
         if (
-            entry.generations != current
+            entry is None
+            or memo is None
+            or entry.generations != memo[1]
             or (entry.expires is not None and entry.expires <= time.time())
             or not use_recorded_recently(self.digest)
         ):
@@ -302,23 +295,56 @@ def _from_entry(request, entry: CachedResponse) -> HttpResponse | None:
     return HttpResponse(entry.body, headers=dict(entry.headers))
 
 
+def _read_ahead(request, organization: str, token_id: int, *keys: str) -> tuple[dict, bool]:
+    """What the request will ask the cache first, in one round trip: the generations (kept on the request),
+    ``keys``, and the token's rate-limit count (counted once: left on the request for the throttle).
+
+    Returns the values found for ``keys`` and whether the request is within the rate limit.
+    """
+    throttle = TokenRateThrottle()
+    if throttle.rate is None:
+        values, _ = registry_cache.get_many_and_count([*_generation_keys(organization), *keys])
+        _remember_generations(request, organization, values)
+        return values, True
+    now = throttle.timer()
+    bucket = throttle.key_for_token(token_id)
+    values, count = registry_cache.get_many_and_count(
+        [*_generation_keys(organization), *keys], throttle.window_key(bucket, now), throttle.duration + 1
+    )
+    _remember_generations(request, organization, values)
+    setattr(request, COUNTED_ATTRIBUTE, {bucket: (now, count)})
+    return values, count <= throttle.num_requests
+
+
 class ReadCacheMiddleware:
-    """Answer repeated hot reads from the cache, keep new ones, and make them stale after each write."""
+    """Answer repeated hot reads from the cache, keep new ones, and make them stale after each write.
+
+    Any other API request with a token this process knows gets its generations and rate count read
+    ahead in one round trip too (authentication and the throttle would ask for them one by one).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in SAFE_METHODS:
-            response = self.get_response(request)
-            if response.status_code < 400:
-                match = _ORG_PATH.match(request.path)
-                invalidate(match.group(1) if match else None)
-            return response
         cached = _CachedRead.of(request)
-        if cached is None:
-            return self.get_response(request)
-        response = cached.answer(request)
-        if response is None:
-            response = cached.store(request, self.get_response(request))
+        if cached is not None:
+            response = cached.answer(request)
+            if response is None:
+                response = cached.store(request, self.get_response(request))
+            return response
+        self._read_ahead_for_api(request)
+        response = self.get_response(request)
+        if request.method not in SAFE_METHODS and response.status_code < 400:
+            match = _ORG_PATH.match(request.path)
+            invalidate(match.group(1) if match else None)
         return response
+
+    @staticmethod
+    def _read_ahead_for_api(request) -> None:
+        if settings.REGISTRY_READ_CACHE_SECONDS <= 0 or not _API_PATH.match(request.path):
+            return
+        digest = bearer_digest(request)
+        token_id = known_token_id(digest) if digest else None
+        if token_id is not None:
+            _read_ahead(request, _organization_in_path(request.path), token_id)

@@ -75,29 +75,51 @@ def test_incr_falls_back_to_two_round_trips_when_redis_refuses_scripts(redis_cac
     assert redis_cache.incr("generation") == 2
 
 
-def test_a_repeated_read_on_redis_costs_one_round_trip(
-    redis_cache, settings, client_for, user, project, grant, monkeypatch
-):
+@pytest.fixture
+def redis_trips(monkeypatch):
+    """Every round trip to Redis from here on, as the list of its commands."""
     import redis
 
+    trips = []
+    real_execute, real_command = redis.client.Pipeline.execute, redis.Redis.execute_command
+
+    def execute(self, *args, **kwargs):
+        trips.append([command[0][0] for command in self.command_stack])
+        return real_execute(self, *args, **kwargs)
+
+    def execute_command(self, *args, **kwargs):
+        trips.append([args[0]])
+        return real_command(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+    return trips
+
+
+@pytest.fixture
+def ledger_reader(redis_cache, settings, client_for, user, project, grant):
+    """A modeler's client on acme/finance/ledger, with the read cache on Redis."""
     from tests.factories import PackageFactory
 
     settings.REGISTRY_READ_CACHE_SECONDS = 60
     PackageFactory(project=project, name="ledger")
-    grant(project, "viewer", user=user)
-    client = client_for(user)
-    url = "/api/v0/organizations/acme/projects/finance/packages/ledger"
-    assert client.get(url).status_code == 200
-    assert client.get(url).status_code == 200
-    trips = []
-    real_execute, real_command = redis.client.Pipeline.execute, redis.Redis.execute_command
-    monkeypatch.setattr(
-        redis.client.Pipeline,
-        "execute",
-        lambda self, *a, **k: trips.append([c[0][0] for c in self.command_stack]) or real_execute(self, *a, **k),
-    )
-    monkeypatch.setattr(
-        redis.Redis, "execute_command", lambda self, *a, **k: trips.append([a[0]]) or real_command(self, *a, **k)
-    )
-    assert client.get(url).status_code == 200
-    assert trips == [["MGET", "INCRBY", "EXPIRE"]]
+    grant(project, "modeler", user=user)
+    return client_for(user)
+
+
+LEDGER = "/api/v0/organizations/acme/projects/finance/packages/ledger"
+
+
+def test_a_repeated_read_on_redis_costs_one_round_trip(ledger_reader, redis_trips):
+    assert ledger_reader.get(LEDGER).status_code == 200
+    assert ledger_reader.get(LEDGER).status_code == 200
+    redis_trips.clear()
+    assert ledger_reader.get(LEDGER).status_code == 200
+    assert redis_trips == [["MGET", "INCRBY", "EXPIRE"]]
+
+
+def test_a_write_on_redis_reads_generations_and_rate_in_one_round_trip_then_bumps(ledger_reader, redis_trips):
+    assert ledger_reader.patch(LEDGER, {"description": "first"}, format="json").status_code == 200
+    redis_trips.clear()  # the token is known in this process, and the organization has a generation
+    assert ledger_reader.patch(LEDGER, {"description": "changed"}, format="json").status_code == 200
+    assert redis_trips == [["MGET", "INCRBY", "EXPIRE"], ["EVAL"]]
