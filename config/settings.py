@@ -274,7 +274,16 @@ ARCHIVE_MAX_COMPRESSION_RATIO = env_int("ARCHIVE_MAX_COMPRESSION_RATIO", 200)
 _broker_redis = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 REDIS_CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or _broker_redis
 if REDIS_CACHE_URL:
-    CACHES = {"default": {"BACKEND": "registry.cache.RegistryRedisCache", "LOCATION": REDIS_CACHE_URL}}
+    # Every cache call is sub-millisecond; an unreachable Redis must cost a request little more than that,
+    # since the request then carries on without the cache (registry.cache.UNREACHABLE).
+    _cache_socket_timeout = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "1"))
+    CACHES = {
+        "default": {
+            "BACKEND": "registry.cache.RegistryRedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": _cache_socket_timeout, "socket_timeout": _cache_socket_timeout},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Seconds a hot API read (package detail/list, version list) is cached; writes invalidate it at once

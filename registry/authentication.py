@@ -1,5 +1,6 @@
 """``Authorization: Bearer <token>`` authentication for both API surfaces."""
 
+import contextlib
 import pickle
 import time
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from registry import cache as shared_cache
 from registry.models import ApiToken
 
 
@@ -51,17 +53,25 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             return ApiToken.objects.select_related("user").filter(digest=digest).first()
         from registry.api.read_cache import generations
 
-        generation = generations(request)[0]
+        found = generations(request)
+        if found is None:  # the shared cache is unreachable: ask the database
+            return ApiToken.objects.select_related("user").filter(digest=digest).first()
+        generation = found[0]
         kept = _tokens_here.get(digest)
         if kept is not None and kept[0] == generation and kept[1] > time.monotonic():
             return pickle.loads(kept[2])  # a fresh object per request: nothing is shared between threads
         key = f"auth-token:{generation}:{digest}"
-        token = cache.get(key)
+        try:
+            token = cache.get(key)
+        except shared_cache.UNREACHABLE:
+            shared_cache.unreachable("token looked up in the database")
+            token = None
         if token is None:
             token = ApiToken.objects.select_related("user").filter(digest=digest).first()
             if token is None:
                 return None
-            cache.set(key, token, lifetime)
+            with contextlib.suppress(*shared_cache.UNREACHABLE):
+                cache.set(key, token, lifetime)
         if len(_tokens_here) >= TOKENS_KEPT:
             _tokens_here.clear()
         _tokens_here[digest] = (generation, time.monotonic() + lifetime, pickle.dumps(token), token.pk)
@@ -83,12 +93,19 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             if now - _recorded_here.get(token.digest, EPOCH) < window:
                 return
             _recorded_here[token.digest] = now
-            if settings.REGISTRY_READ_CACHE_SECONDS > 0 and not cache.add(
-                f"auth-token-used:{token.pk}", 1, int(window.total_seconds()) or 1
-            ):
+            if settings.REGISTRY_READ_CACHE_SECONDS > 0 and not _first_to_record(token, window):
                 return
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
+
+
+def _first_to_record(token: ApiToken, window: timedelta) -> bool:
+    """Whether this request wins the window's marker across workers (it does when the cache is down)."""
+    try:
+        return cache.add(f"auth-token-used:{token.pk}", 1, int(window.total_seconds()) or 1)
+    except shared_cache.UNREACHABLE:
+        shared_cache.unreachable("last use written without the cross-worker marker")
+        return True
 
 
 # token digest -> the latest recorded use this process knows of (saves a cache round trip per request)

@@ -13,9 +13,19 @@ the cache first (generations, a cached answer, its rate counter) goes in one pip
 :func:`get_many_and_count`, with a plain fallback for every other cache backend.
 """
 
+import contextlib
+import logging
+import time
+
 import redis
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+logger = logging.getLogger(__name__)
+
+# What a shared cache that cannot be reached raises. On the request path it costs only speed: callers
+# catch these, say so in the log (see :func:`unreachable`) and carry on without the cache.
+UNREACHABLE = (redis.exceptions.RedisError, OSError)
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
@@ -94,3 +104,23 @@ def get_many_and_count(keys: list[str], counter: str | None = None, timeout: int
 def count(counter: str, timeout: int) -> int:
     """``counter`` incremented by one (see :func:`get_many_and_count`)."""
     return get_many_and_count([], counter, timeout)[1]
+
+
+def uncount(counter: str) -> None:
+    """Take back one count of ``counter`` (a count taken ahead for a request that never used it)."""
+    with contextlib.suppress(ValueError):  # expired meanwhile: nothing to take back
+        caches["default"].decr(counter)
+
+
+_last_warned = [0.0]
+
+
+def unreachable(doing: str) -> None:
+    """Log that the shared cache could not be reached, at most once per 10 seconds per process.
+
+    Call it from an ``except UNREACHABLE`` block: the first warning carries the traceback.
+    """
+    now = time.monotonic()
+    if now - _last_warned[0] >= 10:
+        _last_warned[0] = now
+        logger.warning("the shared cache is unreachable (%s); carrying on without it", doing, exc_info=True)

@@ -44,8 +44,15 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         return f"{key}:{int(now // self.duration)}"
 
     def count(self, key: str, now: float) -> int:
-        """This window's count including this request."""
-        return cache.count(self.window_key(key, now), self.duration + 1)
+        """This window's count including this request; 0 when the cache cannot be reached.
+
+        Rate limits fail open: a cache outage must not take the API down with it.
+        """
+        try:
+            return cache.count(self.window_key(key, now), self.duration + 1)
+        except cache.UNREACHABLE:
+            cache.unreachable("rate limit not counted")
+            return 0
 
     def wait(self):
         return max(1.0, self.window_ends - self.now)

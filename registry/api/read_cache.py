@@ -99,11 +99,12 @@ def _remember_generations(http_request, organization: str, values: dict) -> tupl
     return found
 
 
-def generations(request, organization: str | None = None) -> tuple[int, int]:
+def generations(request, organization: str | None = None) -> tuple[int, int] | None:
     """The (global, organization) generations for this request: one round trip, then kept on the request.
 
     ``organization`` defaults to the one in the path. Authentication, the memos and the read cache all
-    need the numbers; the read cache's middleware usually has them already.
+    need the numbers; the read cache's middleware usually has them already. None when the shared cache
+    cannot be reached: then nothing cached or kept may be trusted, and the request does without.
     """
     http_request = getattr(request, "_request", request)  # DRF's Request wraps Django's
     organization = _organization_in_path(http_request.path) if organization is None else organization.lower()
@@ -111,24 +112,30 @@ def generations(request, organization: str | None = None) -> tuple[int, int]:
     if memo is not None and memo[0] == organization:
         return memo[1]
     keys = _generation_keys(organization)
-    values = cache.get_many(keys)
-    if values.get(GLOBAL_GENERATION_KEY) is None:
-        # Never set, or lost (a flushed or evicted cache): start from a number no earlier generation had,
-        # so nothing a process kept under an old one (registry.memo) can match again. A request that
-        # loses the race to seed it uses its own number once: it only misses.
-        values[GLOBAL_GENERATION_KEY] = time.time_ns()
-        cache.add(GLOBAL_GENERATION_KEY, values[GLOBAL_GENERATION_KEY], None)
+    try:
+        values = cache.get_many(keys)
+        if values.get(GLOBAL_GENERATION_KEY) is None:
+            # Never set, or lost (a flushed or evicted cache): start from a number no earlier generation
+            # had, so nothing a process kept under an old one (registry.memo) can match again. A request
+            # that loses the race to seed it uses its own number once: it only misses.
+            values[GLOBAL_GENERATION_KEY] = time.time_ns()
+            cache.add(GLOBAL_GENERATION_KEY, values[GLOBAL_GENERATION_KEY], None)
+    except registry_cache.UNREACHABLE:
+        registry_cache.unreachable("no cached reads, tokens or memos")
+        http_request._read_cache_generations = (organization, None)
+        return None
     return _remember_generations(http_request, organization, values)
 
 
 def memo_generation(request) -> int | None:
     """The generation this request's per-process memos are keyed by (see :mod:`registry.memo`).
 
-    None with the read cache off: then nothing is kept between requests.
+    None with the read cache off, or unreachable: then nothing is kept between requests.
     """
     if settings.REGISTRY_READ_CACHE_SECONDS <= 0:
         return None
-    return generations(request)[0]
+    found = generations(request)
+    return found[0] if found is not None else None
 
 
 def etag_matches(if_none_match: str, etag: str) -> bool:
@@ -262,7 +269,7 @@ class _CachedRead:
         """
         storable = getattr(request, _STORABLE_ATTRIBUTE, None)
         memo = getattr(request, "_read_cache_generations", None)
-        if storable is None or memo is None or memo[0] != self.organization:
+        if storable is None or memo is None or memo[0] != self.organization or memo[1] is None:
             return response
         digest, expires, with_body = storable
         if digest != self.digest:
@@ -278,7 +285,11 @@ class _CachedRead:
         else:
             body = None
         entry = CachedResponse(memo[1], expires, response["ETag"], tuple(response.items()), body)
-        cache.set(self.key, entry, settings.REGISTRY_READ_CACHE_SECONDS)
+        try:
+            cache.set(self.key, entry, settings.REGISTRY_READ_CACHE_SECONDS)
+        except registry_cache.UNREACHABLE:
+            registry_cache.unreachable("read not kept")
+            return response
         return _from_entry(request, entry) if with_body else response
 
 
@@ -297,23 +308,42 @@ def _from_entry(request, entry: CachedResponse) -> HttpResponse | None:
 
 def _read_ahead(request, organization: str, token_id: int, *keys: str) -> tuple[dict, bool]:
     """What the request will ask the cache first, in one round trip: the generations (kept on the request),
-    ``keys``, and the token's rate-limit count (counted once: left on the request for the throttle).
+    ``keys``, and the token's rate-limit count (counted once: left on the request for the throttle, and
+    given back by the middleware if no throttle used it).
 
-    Returns the values found for ``keys`` and whether the request is within the rate limit.
+    Returns the values found for ``keys`` and whether the request is within the rate limit; nothing
+    found, and within it, when the cache cannot be reached (the full way then does without it).
     """
     throttle = TokenRateThrottle()
-    if throttle.rate is None:
-        values, _ = registry_cache.get_many_and_count([*_generation_keys(organization), *keys])
-        _remember_generations(request, organization, values)
-        return values, True
+    counted = throttle.rate is not None
     now = throttle.timer()
     bucket = throttle.key_for_token(token_id)
-    values, count = registry_cache.get_many_and_count(
-        [*_generation_keys(organization), *keys], throttle.window_key(bucket, now), throttle.duration + 1
-    )
+    try:
+        values, count = registry_cache.get_many_and_count(
+            [*_generation_keys(organization), *keys],
+            throttle.window_key(bucket, now) if counted else None,
+            throttle.duration + 1 if counted else 0,
+        )
+    except registry_cache.UNREACHABLE:
+        registry_cache.unreachable("no cached reads, tokens or memos; rate limits not counted")
+        request._read_cache_generations = (organization, None)
+        return {}, True
     _remember_generations(request, organization, values)
+    if not counted:
+        return values, True
     setattr(request, COUNTED_ATTRIBUTE, {bucket: (now, count)})
     return values, count <= throttle.num_requests
+
+
+def _give_back_unused_count(request) -> None:
+    """A count taken ahead that no throttle used (a 404 route, a refused token, a 406): not a request the
+    rate limit would have counted, so it is taken back."""
+    for bucket, (now, _) in getattr(request, COUNTED_ATTRIBUTE, {}).items():
+        throttle = TokenRateThrottle()
+        try:
+            registry_cache.uncount(throttle.window_key(bucket, now))
+        except registry_cache.UNREACHABLE:
+            registry_cache.unreachable("an unused rate count not given back")
 
 
 class ReadCacheMiddleware:
@@ -330,14 +360,16 @@ class ReadCacheMiddleware:
         cached = _CachedRead.of(request)
         if cached is not None:
             response = cached.answer(request)
-            if response is None:
-                response = cached.store(request, self.get_response(request))
-            return response
-        self._read_ahead_for_api(request)
-        response = self.get_response(request)
-        if request.method not in SAFE_METHODS and response.status_code < 400:
-            match = _ORG_PATH.match(request.path)
-            invalidate(match.group(1) if match else None)
+            if response is not None:
+                return response  # counted against the rate limit, as the full way would have
+            response = cached.store(request, self.get_response(request))
+        else:
+            self._read_ahead_for_api(request)
+            response = self.get_response(request)
+            if request.method not in SAFE_METHODS and response.status_code < 400:
+                match = _ORG_PATH.match(request.path)
+                invalidate(match.group(1) if match else None)
+        _give_back_unused_count(request)
         return response
 
     @staticmethod

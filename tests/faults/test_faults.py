@@ -2,7 +2,8 @@
 
 A broker (Redis) down during publish is covered by the real-worker test
 ``tests/indexing/test_real_worker.py::test_a_publish_while_the_broker_is_down_succeeds_and_the_sweeper_indexes_it_later``
-(the publish stands, the sweeper indexes the version later); it is not repeated here.
+(the publish stands, the sweeper indexes the version later); it is not repeated here. The shared cache
+(the same Redis, in production) down is here: requests carry on without it.
 """
 
 import errno
@@ -13,6 +14,7 @@ import pytest
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import OperationalError
+from django.test import override_settings
 
 from packages_app.models import Artifact, Version
 from packages_app.services import sweep_orphan_blobs
@@ -167,3 +169,33 @@ def test_a_full_disk_while_storing_the_blob_is_507_and_leaves_no_version(as_mode
     assert response.status_code == 507
     assert response.json()["code"] == "INSUFFICIENT_STORAGE"
     assert not Version.objects.exists()
+
+
+@pytest.fixture
+def shared_cache_down():
+    """The production cache (Redis) configured, at an address where nothing listens, with the read cache on.
+
+    Undone when the test ends, before the suite's own cache clean-up runs.
+    """
+    unreachable = {
+        "BACKEND": "registry.cache.RegistryRedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    with override_settings(CACHES={"default": unreachable}, REGISTRY_READ_CACHE_SECONDS=10):
+        yield
+
+
+def test_a_publish_while_the_shared_cache_is_down_succeeds(as_modeler, package, shared_cache_down, caplog):
+    response = upload(as_modeler, version="1.0.0")
+    assert response.status_code == 201
+    assert Version.objects.filter(package=package, version="1.0.0").exists()
+    assert "the shared cache is unreachable" in caplog.text
+
+
+def test_reads_while_the_shared_cache_is_down_are_answered_from_the_database(as_viewer, package, shared_cache_down):
+    make_version(package, "1.0.0")
+    for _ in range(3):  # the first one teaches the process the token; later ones try the read-ahead first
+        response = as_viewer.get(f"{BASE}/packages/ledger")
+        assert response.status_code == 200
+        assert response.json()["latestVersion"] == "1.0.0"

@@ -144,3 +144,22 @@ def test_the_same_read_through_another_host_name_is_kept_apart(as_viewer, packag
     as_viewer.get(PACKAGE, HTTP_HOST="registry.example")
     as_viewer.get(PACKAGE, HTTP_HOST="mirror.example")
     assert len(view_calls) == 2
+
+
+@pytest.fixture
+def three_per_minute(monkeypatch):
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "3/minute", "anon": "3/minute"})
+
+
+def test_requests_no_view_answered_do_not_use_up_the_rate_limit(client_for, viewer, package, three_per_minute):
+    client = client_for(viewer, name="lost")
+    assert client.get(PACKAGE).status_code == 200  # this process now knows the token: it counts ahead
+    assert [client.get(f"{BASE}/nothing-here").status_code for _ in range(3)] == [404, 404, 404]
+    assert client.get(PACKAGE).status_code == 200
+
+
+def test_requests_refused_before_the_rate_limit_do_not_use_it_up(client_for, viewer, package, three_per_minute):
+    client = client_for(viewer, name="picky")
+    assert client.get(PACKAGE).status_code == 200
+    assert [client.get(PACKAGE, HTTP_ACCEPT="image/png").status_code for _ in range(3)] == [406, 406, 406]
+    assert client.get(PACKAGE).status_code == 200
