@@ -101,6 +101,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
 def _first_to_record(token: ApiToken, window: timedelta) -> bool:
     """Whether this request wins the window's marker across workers (it does when the cache is down)."""
+    if shared_cache.in_outage():
+        return True
     try:
         return cache.add(f"auth-token-used:{token.pk}", 1, int(window.total_seconds()) or 1)
     except shared_cache.UNREACHABLE:

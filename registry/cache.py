@@ -112,15 +112,32 @@ def uncount(counter: str) -> None:
         caches["default"].decr(counter)
 
 
-_last_warned = [0.0]
+# A cache that just failed is left alone for a few seconds: a Redis that hangs rather than refuses would
+# otherwise cost every request a socket timeout per call. (Monotonic times; one process's view.)
+OUTAGE_BACKOFF_SECONDS = 5
+_outage = {"until": 0.0, "warned": float("-inf")}
 
 
 def unreachable(doing: str) -> None:
-    """Log that the shared cache could not be reached, at most once per 10 seconds per process.
+    """Record that the shared cache could not be reached, and log it at most once per 10 seconds.
 
-    Call it from an ``except UNREACHABLE`` block: the first warning carries the traceback.
+    Call it from an ``except UNREACHABLE`` block (the warning carries the traceback). For
+    ``OUTAGE_BACKOFF_SECONDS`` after it, :func:`in_outage` is true and request-path callers skip the cache.
     """
     now = time.monotonic()
-    if now - _last_warned[0] >= 10:
-        _last_warned[0] = now
+    _outage["until"] = now + OUTAGE_BACKOFF_SECONDS
+    if now - _outage["warned"] >= 10:
+        _outage["warned"] = now
         logger.warning("the shared cache is unreachable (%s); carrying on without it", doing, exc_info=True)
+
+
+def in_outage() -> bool:
+    """Whether the shared cache failed in this process within the last ``OUTAGE_BACKOFF_SECONDS``."""
+    return time.monotonic() < _outage["until"]
+
+
+def forget_outage() -> None:
+    """Try the shared cache again on the next call, and log its next failure (tests, or a shell once
+    Redis is known to be back)."""
+    _outage["until"] = 0.0
+    _outage["warned"] = float("-inf")

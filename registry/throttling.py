@@ -48,6 +48,8 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
 
         Rate limits fail open: a cache outage must not take the API down with it.
         """
+        if cache.in_outage():
+            return 0
         try:
             return cache.count(self.window_key(key, now), self.duration + 1)
         except cache.UNREACHABLE:

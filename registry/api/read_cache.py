@@ -66,18 +66,20 @@ def invalidate(organization: str | None = None) -> None:
     """Make every cached read of ``organization`` (or, with None, every cached read) stale.
 
     It runs after a write has committed, so a cache that cannot be reached is logged, not raised: the
-    write stands and is answered as such, and what the cache holds goes stale within its lifetime.
+    write stands and is answered as such, and what the cache holds goes stale within its lifetime. It is
+    tried even during an outage (:func:`registry.cache.in_outage`): a bump skipped while the cache is
+    back would leave reads stale. With the read cache off nothing reads the generations.
     """
+    if settings.REGISTRY_READ_CACHE_SECONDS <= 0:
+        return
     key = _organization_key(organization) if organization else GLOBAL_GENERATION_KEY
     try:
         try:
             cache.incr(key)
         except ValueError:  # not there yet (or evicted): start where no earlier generation can have been
             cache.set(key, time.time_ns(), None)
-    except Exception:
-        logger.warning(
-            "could not bump the read-cache generation %s; cached reads expire on their own", key, exc_info=True
-        )
+    except registry_cache.UNREACHABLE:
+        registry_cache.unreachable(f"the read-cache generation {key} not bumped; cached reads expire on their own")
 
 
 def _organization_in_path(path: str) -> str:
@@ -111,6 +113,9 @@ def generations(request, organization: str | None = None) -> tuple[int, int] | N
     memo = getattr(http_request, "_read_cache_generations", None)
     if memo is not None and memo[0] == organization:
         return memo[1]
+    if registry_cache.in_outage():
+        http_request._read_cache_generations = (organization, None)
+        return None
     keys = _generation_keys(organization)
     try:
         values = cache.get_many(keys)
@@ -314,6 +319,9 @@ def _read_ahead(request, organization: str, token_id: int, *keys: str) -> tuple[
     Returns the values found for ``keys`` and whether the request is within the rate limit; nothing
     found, and within it, when the cache cannot be reached (the full way then does without it).
     """
+    if registry_cache.in_outage():
+        request._read_cache_generations = (organization, None)
+        return {}, True
     throttle = TokenRateThrottle()
     counted = throttle.rate is not None
     now = throttle.timer()
@@ -339,6 +347,8 @@ def _give_back_unused_count(request) -> None:
     """A count taken ahead that no throttle used (a 404 route, a refused token, a 406): not a request the
     rate limit would have counted, so it is taken back."""
     for bucket, (now, _) in getattr(request, COUNTED_ATTRIBUTE, {}).items():
+        if registry_cache.in_outage():
+            return
         throttle = TokenRateThrottle()
         try:
             registry_cache.uncount(throttle.window_key(bucket, now))

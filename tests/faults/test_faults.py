@@ -199,3 +199,20 @@ def test_reads_while_the_shared_cache_is_down_are_answered_from_the_database(as_
         response = as_viewer.get(f"{BASE}/packages/ledger")
         assert response.status_code == 200
         assert response.json()["latestVersion"] == "1.0.0"
+
+
+def test_a_cache_that_just_failed_is_left_alone_for_a_while(
+    as_modeler, as_viewer, package, shared_cache_down, monkeypatch
+):
+    import redis
+
+    attempts = []
+    real_connect = redis.connection.Connection._connect
+    monkeypatch.setattr(redis.connection.Connection, "_connect", lambda self: attempts.append(1) or real_connect(self))
+    make_version(package, "1.0.0")
+    for _ in range(3):
+        assert as_viewer.get(f"{BASE}/packages/ledger").status_code == 200
+    assert upload(as_modeler, version="1.1.0").status_code == 201
+    # One failed attempt starts the back-off; the publish's generation bump is still tried (a bump
+    # skipped while the cache is back would leave reads stale).
+    assert len(attempts) == 2

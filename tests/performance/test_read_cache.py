@@ -107,3 +107,11 @@ def test_a_cached_version_list_keeps_its_paging_headers_and_body(as_viewer, pack
     assert again["X-Total-Count"] == first["X-Total-Count"] == "3"
     assert again["Link"] == first["Link"]
     assert again["Content-Type"] == "application/json"
+
+
+def test_with_the_read_cache_off_a_write_bumps_no_generation(settings, as_modeler, package):
+    from django.core.cache import cache
+
+    settings.REGISTRY_READ_CACHE_SECONDS = 0
+    assert as_modeler.patch(PACKAGE, {"description": "changed"}, format="json").status_code == 200
+    assert cache.get("read-cache:generation:acme") is None
