@@ -29,7 +29,6 @@ bytes) keep only their validators, so a matching ``If-None-Match`` is answered 3
 import functools
 import hashlib
 import json
-import logging
 import re
 import time
 from typing import NamedTuple
@@ -43,8 +42,6 @@ from rest_framework.response import Response
 from registry import cache as registry_cache
 from registry.authentication import bearer_digest, known_token_id, request_token, use_recorded_recently
 from registry.throttling import COUNTED_ATTRIBUTE, AnonymousRateThrottle, TokenRateThrottle
-
-logger = logging.getLogger(__name__)
 
 GLOBAL_GENERATION_KEY = "read-cache:generation"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
