@@ -84,8 +84,8 @@ class RegistryRedisCache(RedisCache):
 def get_many_and_count(keys: list[str], counter: str | None = None, timeout: int = 60) -> tuple[dict, int | None]:
     """The cached values of ``keys`` (as ``cache.get_many``), and ``counter`` incremented by one.
 
-    The counter starts at 1 when missing and lives ``timeout`` seconds from its latest count; None when no
-    counter is asked for. One round trip on Redis, whatever is asked.
+    The counter starts at 1 when missing and lives at least ``timeout`` seconds (on Redis, from its latest
+    count); None when no counter is asked for. One round trip on Redis, whatever is asked.
     """
     backend = caches["default"]  # the backend itself: ``django.core.cache.cache`` is a proxy
     if isinstance(backend, RegistryRedisCache):
