@@ -85,6 +85,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         # Write last use at most once per resolution window: reads should not each cost a write.
         now = timezone.now()
         window = timedelta(seconds=settings.REGISTRY_TOKEN_LAST_USED_RESOLUTION)
+        if len(_recorded_here) >= TOKENS_KEPT:
+            _recorded_here.clear()  # as for _tokens_here: crude and rare, and it only costs a marker check
         if token.last_used_at is not None and token.last_used_at > _recorded_here.get(token.digest, EPOCH):
             _recorded_here[token.digest] = token.last_used_at  # recorded by another process: known here too
         if token.last_used_at is None or now - token.last_used_at >= window:

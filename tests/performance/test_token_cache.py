@@ -61,3 +61,12 @@ def test_a_token_used_again_in_the_same_process_costs_no_shared_cache_round_trip
     monkeypatch.setattr(authentication, "cache", CountingCache())
     assert as_viewer.get(PACKAGE).status_code == 200
     assert token_reads == []
+
+
+def test_the_per_process_record_of_token_uses_stays_bounded(client_for, viewer, package, monkeypatch):
+    from registry import authentication
+
+    monkeypatch.setattr(authentication, "TOKENS_KEPT", 2)
+    for name in ("one", "two", "three"):
+        assert client_for(viewer, name=name).get(PACKAGE).status_code == 200
+    assert len(authentication._recorded_here) <= 2
