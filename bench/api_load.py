@@ -147,6 +147,47 @@ def flush_redis(url: str) -> None:
     redis.Redis.from_url(url).flushdb()
 
 
+def production_env(*, database_url: str, redis_url: str, scratch: Path) -> dict[str, str]:
+    """The environment of the production shape for a benchmark: PostgreSQL, Redis as cache and broker.
+
+    No Celery worker is needed: publishes enqueue, and nothing waits for the tasks. ``scratch`` holds the
+    artifacts and upload temporary files.
+    """
+    (scratch / "tmp").mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "REGISTRY_VAR_DIR": str(scratch),
+        "FILE_UPLOAD_TEMP_DIR": str(scratch / "tmp"),
+        "CACHE_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "REGISTRY_RATE_TOKEN": "100000000/minute",  # the rate limit must not cap the run
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def build_registry(env: dict[str, str], *, packages: int) -> dict:
+    """A fresh database and cache with ``packages`` synthetic packages (see :func:`seed`); its token."""
+    recreate_database(env["DATABASE_URL"])
+    flush_redis(env["CACHE_URL"])
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+    seeded = subprocess.run(
+        [sys.executable, __file__, "--seed"],
+        cwd=ROOT,
+        env={**env, "BENCH_SEED_PACKAGES": str(packages)},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(seeded.stdout.strip().splitlines()[-1])
+
+
 def wrk(url: str, *, token: str, seconds: int, connections: int, headers: dict[str, str] | None = None) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Authorization: Bearer {token}"]
     for name, value in (headers or {}).items():
@@ -292,41 +333,18 @@ def main() -> int:
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
     scratch = Path(tempfile.mkdtemp(prefix="bench-api-load-", dir=ROOT / "var"))
-    (scratch / "tmp").mkdir()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "REGISTRY_VAR_DIR": str(scratch),
-        "FILE_UPLOAD_TEMP_DIR": str(scratch / "tmp"),
-        # Production shape: Redis is the shared cache and the broker (publishes enqueue; no worker needed).
-        "CACHE_URL": redis_url,
-        "CELERY_BROKER_URL": redis_url,
-        "REGISTRY_RATE_TOKEN": "100000000/minute",
-        "GUNICORN_WORKERS": str(args.workers),
-        "GUNICORN_THREADS": str(args.threads),
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-        "GUNICORN_MAX_REQUESTS": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)
-    if args.publish_only:
-        env["BENCH_SEED_PACKAGES"] = "0"
+    env = production_env(database_url=database_url, redis_url=redis_url, scratch=scratch)
+    env.update(
+        {
+            "GUNICORN_WORKERS": str(args.workers),
+            "GUNICORN_THREADS": str(args.threads),
+            "GUNICORN_ACCESS_LOG": "/dev/null",
+            "GUNICORN_MAX_REQUESTS": "0",
+        }
+    )
     server = None
     try:
-        recreate_database(database_url)
-        flush_redis(redis_url)
-        subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-        seeded = json.loads(
-            subprocess.run(
-                [sys.executable, __file__, "--seed"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+        seeded = build_registry(env, packages=0 if args.publish_only else PACKAGES)
         token = seeded["token"]
         if not args.publish_only:
             print(f"synthetic registry: {PACKAGES} packages x {VERSIONS} versions built in {seeded['seconds']:.1f} s")
