@@ -50,12 +50,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         """
         lifetime = settings.REGISTRY_READ_CACHE_SECONDS
         if lifetime <= 0:
-            return ApiToken.objects.select_related("user").filter(digest=digest).first()
+            return _token_from_database(digest)
         from registry.api.read_cache import generations
 
         found = generations(request)
         if found is None:  # the shared cache is unreachable: ask the database
-            return ApiToken.objects.select_related("user").filter(digest=digest).first()
+            return _token_from_database(digest)
         generation = found[0]
         kept = _tokens_here.get(digest)
         if kept is not None and kept[0] == generation and kept[1] > time.monotonic():
@@ -67,7 +67,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             shared_cache.unreachable("token looked up in the database")
             token = None
         if token is None:
-            token = ApiToken.objects.select_related("user").filter(digest=digest).first()
+            token = _token_from_database(digest)
             if token is None:
                 return None
             with contextlib.suppress(*shared_cache.UNREACHABLE):
@@ -99,6 +99,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
                 return
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now
+
+
+def _token_from_database(digest: str) -> ApiToken | None:
+    return ApiToken.objects.select_related("user").filter(digest=digest).first()
 
 
 def _first_to_record(token: ApiToken, window: timedelta) -> bool:

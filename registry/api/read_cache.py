@@ -88,12 +88,16 @@ def _generation_keys(organization: str) -> list[str]:
     return [GLOBAL_GENERATION_KEY] + ([_organization_key(organization)] if organization else [])
 
 
-def _remember_generations(http_request, organization: str, values: dict) -> tuple[int, int] | None:
-    """Keep the generations read in ``values`` on the request; None when the global one is missing."""
-    global_generation = values.get(GLOBAL_GENERATION_KEY)
-    if global_generation is None:
-        return None
-    found = (global_generation, values.get(_organization_key(organization), 0) if organization else 0)
+def _remember_generations(http_request, organization: str, values: dict | None) -> tuple[int, int] | None:
+    """Keep the generations read in ``values`` on the request (None: the cache is unreachable, so the
+    request does without); None when there are none to go by."""
+    if values is None:
+        found = None
+    elif values.get(GLOBAL_GENERATION_KEY) is None:
+        return None  # never seeded, or lost: generations() seeds it
+    else:
+        organization_generation = values.get(_organization_key(organization), 0) if organization else 0
+        found = (values[GLOBAL_GENERATION_KEY], organization_generation)
     http_request._read_cache_generations = (organization, found)
     return found
 
@@ -111,8 +115,7 @@ def generations(request, organization: str | None = None) -> tuple[int, int] | N
     if memo is not None and memo[0] == organization:
         return memo[1]
     if registry_cache.in_outage():
-        http_request._read_cache_generations = (organization, None)
-        return None
+        return _remember_generations(http_request, organization, None)
     keys = _generation_keys(organization)
     try:
         values = cache.get_many(keys)
@@ -124,8 +127,7 @@ def generations(request, organization: str | None = None) -> tuple[int, int] | N
             cache.add(GLOBAL_GENERATION_KEY, values[GLOBAL_GENERATION_KEY], None)
     except registry_cache.UNREACHABLE:
         registry_cache.unreachable("no cached reads, tokens or memos")
-        http_request._read_cache_generations = (organization, None)
-        return None
+        return _remember_generations(http_request, organization, None)
     return _remember_generations(http_request, organization, values)
 
 
@@ -317,7 +319,7 @@ def _read_ahead(request, organization: str, token_id: int, *keys: str) -> tuple[
     found, and within it, when the cache cannot be reached (the full way then does without it).
     """
     if registry_cache.in_outage():
-        request._read_cache_generations = (organization, None)
+        _remember_generations(request, organization, None)
         return {}, True
     throttle = TokenRateThrottle()
     counted = throttle.rate is not None
@@ -331,7 +333,7 @@ def _read_ahead(request, organization: str, token_id: int, *keys: str) -> tuple[
         )
     except registry_cache.UNREACHABLE:
         registry_cache.unreachable("no cached reads, tokens or memos; rate limits not counted")
-        request._read_cache_generations = (organization, None)
+        _remember_generations(request, organization, None)
         return {}, True
     _remember_generations(request, organization, values)
     if not counted:
@@ -374,8 +376,7 @@ class ReadCacheMiddleware:
             self._read_ahead_for_api(request)
             response = self.get_response(request)
             if request.method not in SAFE_METHODS and response.status_code < 400:
-                match = _ORG_PATH.match(request.path)
-                invalidate(match.group(1) if match else None)
+                invalidate(_organization_in_path(request.path) or None)
         _give_back_unused_count(request)
         return response
 
