@@ -18,14 +18,14 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl"),
 ]
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "credible-create-or-update-package.txt"
+SEED_CURL = Path(__file__).resolve().parent / "fixtures" / "credible-create-or-update-package.curl"
 
 
 def seed_curl_command() -> str:
-    """The curl command exactly as the seed page prints it."""
-    text = SEED.read_text()
+    """The curl command exactly as the seed page prints it (kept in the repository, with a comment line above it)."""
+    text = SEED_CURL.read_text()
     match = re.search(r"^curl --request POST.*?--form 'md5Hash=<string>'$", text, re.S | re.M)
-    assert match, "the seed page no longer holds the curl command"
+    assert match, f"{SEED_CURL.name} no longer holds the curl command"
     return match.group(0)
 
 
