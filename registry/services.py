@@ -234,6 +234,37 @@ def remove_grant(*, scope, user_group_id: str) -> None:
         )
 
 
+# --- Personal API tokens --------------------------------------------------------------------------
+
+
+def issue_user_token(
+    *, user, name: str, read_only: bool = False, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A personal token acting as ``user``, with whatever roles the user holds. The secret is returned
+    once; only its digest is stored. ``read_only`` refuses every write; no ``expires_at``: it never expires.
+
+    Raises VALIDATION_FAILED for a bad name, a past expiry or an inactive user or service account, and
+    409 TOKEN_EXISTS when the user already has a token called ``name`` (revoked ones included).
+    """
+    if not name or len(name) > 100:
+        raise validation_failed("name", "a token name of 1 to 100 characters is required")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise validation_failed("expiresAt", "must be in the future")
+    if not user.is_active:
+        raise validation_failed("user", f"{user.get_username()} is inactive: its tokens would be refused")
+    if user.get_username().startswith(SERVICE_ACCOUNT_PREFIX):
+        raise validation_failed("user", "a service account's tokens are issued for its group")
+    with transaction.atomic():
+        if ApiToken.objects.filter(user=user, name=name).exists():
+            raise RegistryError(
+                "TOKEN_EXISTS",
+                f"User {user.get_username()} already has a token named {name}",
+                status=409,
+                details={"name": name},
+            )
+        return issue_token(user=user, name=name, read_only=read_only, expires_at=expires_at)
+
+
 # --- Group service tokens -------------------------------------------------------------------------
 
 
