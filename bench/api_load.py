@@ -1,15 +1,16 @@
 """Read-path load benchmark: gunicorn on PostgreSQL with a synthetic registry, driven by wrk, beside Verdaccio.
 
     python bench/api_load.py                     # 2 gunicorn workers, 10 s per endpoint, 16 connections
-    python bench/api_load.py --workers 4 --seconds 20 --no-verdaccio
+    python bench/api_load.py --workers 4 --seconds 20 --verdaccio-harness PATH/TO/verdaccio-bench.sh
 
 Builds (with bulk_create, not through HTTP) 1,000 packages x 20 versions in a fresh PostgreSQL database,
 starts gunicorn (``config/gunicorn.conf.py``) in the production shape (Redis for cache and broker, no
 Celery worker needed for reads), and prints requests/s, p50 and p99 from ``wrk`` for: package detail,
 package list, version list, the download of a 1 MB artifact, and a conditional GET answered 304. Then
-the sequential v0 publish rate of 100 kB archives (after a concurrent warm-up, as for reads), and
-``../shared/peers/verdaccio-bench.sh`` (Verdaccio's package document and publish rate on the same
-machine) so both sides are printed in one run.
+the sequential v0 publish rate of 100 kB archives (after a concurrent warm-up, as for reads). Given
+``--verdaccio-harness PATH`` (the peer's ``verdaccio-bench.sh``, which is not part of this repository),
+it then runs Verdaccio's package document and publish rate on the same machine, so both sides are
+printed in one run; without it the comparison is skipped and the run says so.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runnable as a
 from bench.gunicorn_server import start_gunicorn, stop_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
-VERDACCIO_BENCH = ROOT.parent / "shared" / "peers" / "verdaccio-bench.sh"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/registry_bench_api_load"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/7"
 PACKAGES, VERSIONS = 1000, 20
@@ -262,11 +262,9 @@ def publish_rate(base: str, token: str, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def run_verdaccio(seconds: int, connections: int) -> list[str]:
-    if not VERDACCIO_BENCH.exists():
-        return [f"verdaccio: {VERDACCIO_BENCH} not found"]
+def run_verdaccio(harness: Path, seconds: int, connections: int) -> list[str]:
     result = subprocess.run(
-        ["bash", str(VERDACCIO_BENCH), "20", "100000", str(seconds), str(connections)],
+        ["bash", str(harness), "20", "100000", str(seconds), str(connections)],
         capture_output=True,
         text=True,
         timeout=900,
@@ -324,11 +322,21 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--publishes", type=int, default=50, help="sequential 100 kB publishes to time")
-    parser.add_argument("--no-verdaccio", action="store_true", help="skip the Verdaccio side")
+    parser.add_argument(
+        "--verdaccio-harness",
+        type=Path,
+        metavar="PATH",
+        help="the peer's verdaccio-bench.sh; without it the Verdaccio comparison is skipped",
+    )
+    parser.add_argument(
+        "--no-verdaccio", action="store_true", help="skip the Verdaccio side even if a harness is given"
+    )
     parser.add_argument(
         "--publish-only", action="store_true", help="only the publish rate (an empty registry: quick to iterate on)"
     )
     args = parser.parse_args()
+    if args.verdaccio_harness is not None and not args.verdaccio_harness.is_file():
+        parser.error(f"--verdaccio-harness {args.verdaccio_harness}: no such file")
 
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
@@ -361,8 +369,15 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
         with contextlib.suppress(Exception):  # cleanup only
             flush_redis(redis_url)
-    if not args.no_verdaccio:
-        lines = run_verdaccio(args.seconds, args.connections)
+    if args.no_verdaccio:
+        print("verdaccio comparison skipped: --no-verdaccio")
+    elif args.verdaccio_harness is None:
+        print(
+            "verdaccio comparison skipped: no --verdaccio-harness PATH given "
+            "(the peer's verdaccio-bench.sh is not part of this repository)"
+        )
+    else:
+        lines = run_verdaccio(args.verdaccio_harness, args.seconds, args.connections)
         for line in lines:
             print(line)
         print_verdicts(rates, lines)
