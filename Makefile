@@ -3,6 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Where `make run` serves: `make run PORT=8001`; `make run HOST=0.0.0.0` listens on every interface
+# (then set ALLOWED_HOSTS to the name clients use).
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test lint format migrations-check schema-check ci-checks bench clean
 
@@ -11,11 +15,11 @@ $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-## Install, migrate, load the demo registry and serve on http://127.0.0.1:8000
+## Install, migrate, load the demo registry and serve on http://$(HOST):$(PORT) (default 127.0.0.1:8000)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Install and run the whole test suite (PYTEST_ARGS adds options, e.g. PYTEST_ARGS="-k tokens")
 test: $(STAMP)
