@@ -18,7 +18,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from packages_app.models import Artifact, ArtifactReplica, Package, ReplicaStatus, artifact_key
-from registry.errors import RegistryError
+from registry.errors import RegistryError, validation_failed
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +34,11 @@ def validate_replication_count(count: int) -> None:
     """A package may not ask for more copies than there are places to keep them."""
     available = len(storage_locations())
     if count > available:
-        raise RegistryError(
-            "VALIDATION_FAILED",
-            f"replicationCount: {count} copies were asked for but only {available} storage locations are configured",
-            details={"field": "replicationCount", "requested": count, "available": available},
+        raise validation_failed(
+            "replicationCount",
+            f"{count} copies were asked for but only {available} storage locations are configured",
+            requested=count,
+            available=available,
         )
 
 

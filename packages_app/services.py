@@ -5,6 +5,7 @@ import binascii
 import contextlib
 import hashlib
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -295,17 +296,30 @@ class PublishResult:
         return self.package_created or self.version_created
 
 
-def verify_md5(*, digests: Digests, md5_hash: str | None) -> None:
-    """CHECKSUM_MISMATCH unless ``md5_hash`` is the uploaded file's md5. None skips the check.
+MD5_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
 
-    Hex (any case) is what Credible's clients send; base64 (as in ``Content-MD5``) is accepted too.
+
+def parse_md5(md5_hash: str) -> str:
+    """The md5 ``md5_hash`` names, as lower-case hex; VALIDATION_FAILED when it cannot be an md5 at all.
+
+    Hex (32 characters, any case) is what Credible's clients send; base64 of the 16 bytes (as in
+    ``Content-MD5``) is accepted too.
     """
+    text = md5_hash.strip()
+    if MD5_HEX.match(text):
+        return text.lower()
+    with contextlib.suppress(binascii.Error, ValueError):
+        raw = base64.b64decode(text, validate=True)
+        if len(raw) == 16:
+            return raw.hex()
+    raise validation_failed("md5Hash", "must be the md5 of packageFile as 32 hexadecimal characters")
+
+
+def verify_md5(*, digests: Digests, md5_hash: str | None) -> None:
+    """CHECKSUM_MISMATCH unless ``md5_hash`` is the uploaded file's md5. None skips the check."""
     if md5_hash is None:
         return
-    expected = md5_hash.strip().lower()
-    if len(md5_hash.strip()) == 24:
-        with contextlib.suppress(binascii.Error):  # not base64 after all: compare as given
-            expected = base64.b64decode(md5_hash.strip(), validate=True).hex()
+    expected = parse_md5(md5_hash)
     if expected != digests.md5:
         raise RegistryError(
             "CHECKSUM_MISMATCH",
@@ -411,6 +425,8 @@ def publish_package(
         raise invalid_version(version)
     if changes.replication_count is not None:
         validate_replication_count(changes.replication_count)
+    if md5_hash is not None:
+        parse_md5(md5_hash)  # a malformed md5Hash is the caller's input error, not a checksum mismatch
 
     manifest: dict = {}
     requirements: list = []

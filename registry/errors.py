@@ -29,10 +29,17 @@ def not_found(resource_type: str, resource_id: str) -> RegistryError:
     )
 
 
-def validation_failed(field: str, message: str, **extra: Any) -> RegistryError:
+def validation_failed(
+    field: str, message: str, *, fields: dict[str, list[str]] | None = None, **extra: Any
+) -> RegistryError:
+    """400 VALIDATION_FAILED in the documented shape: ``details.fields`` maps each field to its messages.
+
+    ``field``/``message`` is the first problem (it makes the message); ``fields`` gives every problem when
+    there are several; ``extra`` adds context beside them (``allowed``, ``provided``...).
+    """
     return RegistryError(
         "VALIDATION_FAILED",
         f"{field}: {message}",
         status=400,
-        details={"field": field, **extra},
+        details={**extra, "fields": fields or {field: [message]}},
     )

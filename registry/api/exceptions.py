@@ -36,7 +36,7 @@ def _flatten_validation(detail, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            if key == "non_field_errors":
+            if key in ("non_field_errors", "__all__"):  # DRF's and Django's names for "the whole object"
                 name = prefix or "body"
             out.update(_flatten_validation(value, name))
     elif isinstance(detail, list):

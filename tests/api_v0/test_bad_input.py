@@ -15,7 +15,7 @@ def client(client_for, admin, grant, organization):
     return client_for(admin)
 
 
-@pytest.mark.parametrize(
+BAD_REQUESTS = pytest.mark.parametrize(
     ("method", "path", "body", "format_"),
     [
         ("post", "/api/v0/organizations", [1, 2], "json"),
@@ -37,15 +37,63 @@ def client(client_for, admin, grant, organization):
         ("post", "/api/v0/organizations/acme/groups/g/tokens?name=ci&expiresAt=2001-01-01T00:00:00Z", None, "json"),
     ],
 )
-def test_bad_requests_are_4xx_in_the_v0_envelope(client, package, method, path, body, format_):
+
+
+@pytest.fixture
+def group_on_project(package):
     from django.contrib.auth.models import Group
 
     from registry.models import Grant
 
     Grant.objects.create(project=package.project, group=Group.objects.create(name="g"), role="viewer")
+
+
+@BAD_REQUESTS
+def test_bad_requests_are_4xx_in_the_v0_envelope(client, group_on_project, method, path, body, format_):
     response = getattr(client, method)(path, body, format=format_)
     assert 400 <= response.status_code < 500, response.content
     assert {"code", "message"} <= set(response.json())
+
+
+def _is_fields_map(details) -> bool:
+    fields = details.get("fields")
+    return (
+        isinstance(fields, dict)
+        and bool(fields)
+        and all(isinstance(messages, list) and messages for messages in fields.values())
+        and all(isinstance(message, str) for messages in fields.values() for message in messages)
+    )
+
+
+def test_every_validation_failure_maps_each_field_to_its_messages(client, group_on_project):
+    validation_failures = []
+    for method, path, body, format_ in BAD_REQUESTS.args[1]:
+        error = getattr(client, method)(path, body, format=format_).json()
+        if error["code"] == "VALIDATION_FAILED":
+            validation_failures.append(error)
+            assert _is_fields_map(error["details"]), (method, path, error)
+            assert "field" not in error["details"], (method, path, error)
+    assert len(validation_failures) >= 10  # the list above is mostly validation failures: they were all checked
+
+
+V1_COMPONENTS = "/v1/organizations/acme/projects/finance/components"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", f"{V1_COMPONENTS}?page=abc", None),
+        ("post", V1_COMPONENTS, {"name": "Card", "type": "widget", "content": ""}),
+        ("post", V1_COMPONENTS, {"name": "bad name", "type": "view", "content": ""}),
+        ("post", V1_COMPONENTS, {"type": 3}),
+    ],
+)
+def test_a_v1_validation_failure_has_the_same_fields_map_inside_its_envelope(client, project, method, path, body):
+    response = getattr(client, method)(path, body, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_FAILED"
+    assert _is_fields_map(error["details"]), error
 
 
 def test_an_md5_hash_sent_as_a_file_is_400(client, project):
@@ -59,4 +107,4 @@ def test_an_md5_hash_sent_as_a_file_is_400(client, project):
         format="multipart",
     )
     assert response.status_code == 400
-    assert response.json()["details"]["field"] == "md5Hash"
+    assert list(response.json()["details"]["fields"]) == ["md5Hash"]

@@ -81,7 +81,7 @@ def test_an_unknown_user_is_400_naming_user_group_id(as_admin, project):
         f"{PROJECT}/permissions", {"userGroupId": "user:nobody@example.com", "permission": "viewer"}, format="json"
     )
     assert response.status_code == 400
-    assert response.json()["details"]["field"] == "userGroupId"
+    assert list(response.json()["details"]["fields"]) == ["userGroupId"]
 
 
 def test_only_admins_manage_permissions(as_modeler, project):
@@ -145,7 +145,7 @@ def test_a_token_may_be_given_an_expiry(org_admin, analysts):
 def test_a_malformed_expiry_is_400(org_admin, analysts):
     response = org_admin.post(f"{ORG}/groups/analysts/tokens?name=ci&expiresAt=tomorrow")
     assert response.status_code == 400
-    assert response.json()["details"]["field"] == "expiresAt"
+    assert list(response.json()["details"]["fields"]) == ["expiresAt"]
 
 
 def test_a_duplicate_token_name_is_409(org_admin, analysts):

@@ -152,6 +152,30 @@ def test_a_wrong_md5_is_400_checksum_mismatch_and_stores_nothing(as_modeler, pro
     assert not any(p.is_file() for p in artifact_storage_in_tmp.rglob("*"))
 
 
+@pytest.mark.parametrize("malformed", ["abc", "0" * 31, "0" * 33, "z" * 32, "0" * 30 + " x", "md5:" + "0" * 32])
+def test_a_malformed_md5_is_400_validation_failed_naming_md5hash_and_stores_nothing(
+    as_modeler, project, artifact_storage_in_tmp, malformed
+):
+    response = upload(as_modeler, version="1.0.0", md5=malformed)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "VALIDATION_FAILED"
+    assert list(body["details"]["fields"]) == ["md5Hash"]
+    assert body["details"]["fields"]["md5Hash"] == ["must be the md5 of packageFile as 32 hexadecimal characters"]
+    assert not Package.objects.exists()
+    assert not Artifact.objects.exists()
+    assert not any(p.is_file() for p in artifact_storage_in_tmp.rglob("*"))
+
+
+def test_a_well_formed_md5_of_other_bytes_is_still_a_checksum_mismatch(as_modeler, project):
+    data = archive_for("1.0.0")
+    other = hashlib.md5(data + b"!").hexdigest()
+    response = upload(as_modeler, version="1.0.0", data=data, md5=other)
+    assert response.status_code == 400
+    assert response.json()["code"] == "CHECKSUM_MISMATCH"
+    assert response.json()["details"]["expected"] == other
+
+
 def test_the_md5_may_be_sent_in_upper_case(as_modeler, project):
     data = archive_for("1.0.0")
     response = upload(as_modeler, version="1.0.0", data=data, md5=hashlib.md5(data).hexdigest().upper())
@@ -250,7 +274,7 @@ def test_an_invalid_package_name_in_the_path_is_400_naming_it(as_modeler, projec
     response = as_modeler.post(package_url(bad), {"package": "{}"}, format="multipart")
     assert response.status_code == 400
     assert response.json()["code"] == "VALIDATION_FAILED"
-    assert response.json()["details"]["field"] == "packageName"
+    assert list(response.json()["details"]["fields"]) == ["packageName"]
     assert not Package.objects.exists()
 
 
@@ -272,7 +296,7 @@ def test_a_version_without_a_file_is_400_naming_the_missing_part(as_modeler, pro
         package_url(), {"package": seed_package_part(), "version": '{"id": "1.0.0"}'}, format="multipart"
     )
     assert response.status_code == 400
-    assert response.json()["details"]["field"] == "packageFile"
+    assert list(response.json()["details"]["fields"]) == ["packageFile"]
 
 
 def test_a_resource_identifier_taken_by_another_package_is_400(as_modeler, project):
@@ -383,7 +407,7 @@ def test_a_package_name_with_a_trailing_newline_is_400_naming_it(as_modeler, pro
     # Python's "$" matches before a final newline; the database's check does not, nor may the validator.
     response = upload(as_modeler, package="ledger%0A", version=None, package_part='{"description": "x"}')
     assert response.status_code == 400
-    assert response.json()["details"]["field"] == "packageName"
+    assert list(response.json()["details"]["fields"]) == ["packageName"]
     assert not Package.objects.exists()
 
 

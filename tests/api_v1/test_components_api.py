@@ -362,7 +362,7 @@ def test_a_malformed_page_is_400_naming_it_like_a_malformed_limit(api, base, pag
     response = api.get(f"{base}/components", {"page": page})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "VALIDATION_FAILED"
-    assert response.json()["error"]["details"]["field"] == "page"
+    assert list(response.json()["error"]["details"]["fields"]) == ["page"]
 
 
 def test_a_page_past_the_end_is_404_naming_the_page(api, base, make_component):

@@ -72,7 +72,7 @@ def test_contents_refuse_an_unknown_kind(reader, indexed):
     response = reader.get(f"{VERSION_URL}/contents?kind=banana")
     assert response.status_code == 400
     assert response.json()["code"] == "VALIDATION_FAILED"
-    assert response.json()["details"]["field"] == "kind"
+    assert list(response.json()["details"]["fields"]) == ["kind"]
 
 
 def test_contents_of_a_package_the_caller_cannot_read_are_not_found(client_for, indexed):
@@ -190,7 +190,7 @@ def test_search_only_looks_at_each_package_latest_version(reader, publish):
 def test_search_refuses_an_empty_or_oversized_query(reader, query):
     response = reader.get("/api/v0/search", {"q": query})
     assert response.status_code == 400
-    assert response.json()["details"]["field"] == "q"
+    assert list(response.json()["details"]["fields"]) == ["q"]
 
 
 @pytest.mark.parametrize("query", ["%", "_", "'; drop table x; --", "a & | ! b", '"unbalanced', "(()"])

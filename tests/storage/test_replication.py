@@ -119,7 +119,11 @@ def test_asking_for_more_copies_than_locations_is_a_clear_validation_error():
     with pytest.raises(RegistryError) as raised:
         validate_replication_count(4)
     assert raised.value.status == 400
-    assert raised.value.details == {"field": "replicationCount", "requested": 4, "available": 3}
+    assert raised.value.details == {
+        "fields": {"replicationCount": ["4 copies were asked for but only 3 storage locations are configured"]},
+        "requested": 4,
+        "available": 3,
+    }
 
 
 def test_a_copy_found_corrupt_is_never_served_unverified(replicated, settings):

@@ -49,7 +49,11 @@ def test_more_copies_than_locations_is_a_clear_400(as_modeler):
     response = upload(as_modeler, package_part=seed_package_part(replicationCount=4))
     assert response.status_code == 400
     assert response.json()["code"] == "VALIDATION_FAILED"
-    assert response.json()["details"] == {"field": "replicationCount", "requested": 4, "available": 3}
+    assert response.json()["details"] == {
+        "fields": {"replicationCount": ["4 copies were asked for but only 3 storage locations are configured"]},
+        "requested": 4,
+        "available": 3,
+    }
     assert not Artifact.objects.exists()
 
 
