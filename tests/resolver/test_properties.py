@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from semantic_version import NpmSpec
 from semantic_version import Version as SemVer
 
-from packages_app import resolution as resolution_module
-from packages_app.resolution import _admitted, resolve
+from packages_app.resolution import resolve
+from packages_app.resolution import solver as resolution_module
+from packages_app.resolution.ranges import admitted
 from registry.errors import RegistryError
 
 NAMES = ["a", "b", "c", "d"]
@@ -167,12 +168,12 @@ def test_resolutions_are_valid_and_maximal_and_conflicts_have_no_solution(regist
 )
 def test_range_bisection_agrees_with_semantic_version(text, versions):
     numbers = sorted(versions)
-    admitted = [numbers[position] for position in _admitted(text, numbers)]
-    assert admitted == [n for n in numbers if SemVer(major=n[0], minor=n[1], patch=n[2]) in NpmSpec(text)]
+    chosen = [numbers[position] for position in admitted(text, numbers)]
+    assert chosen == [n for n in numbers if SemVer(major=n[0], minor=n[1], patch=n[2]) in NpmSpec(text)]
 
 
 @pytest.mark.parametrize("text", ["<=2.0.0-rc.1", ">=1.0.0-beta.2 <2.0.0"])
 def test_ranges_without_an_interval_shape_fall_back_to_semantic_version(text):
     numbers = [(1, 0, 0), (2, 0, 0)]
-    admitted = [numbers[position] for position in _admitted(text, numbers)]
-    assert admitted == [n for n in numbers if SemVer(major=n[0], minor=n[1], patch=n[2]) in NpmSpec(text)]
+    chosen = [numbers[position] for position in admitted(text, numbers)]
+    assert chosen == [n for n in numbers if SemVer(major=n[0], minor=n[1], patch=n[2]) in NpmSpec(text)]
