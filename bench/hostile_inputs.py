@@ -37,7 +37,7 @@ from django.db import connection
 from components_app.compiler import CompilationError, default_compiler
 from packages_app.archives import ArchiveLimits, iter_archive, read_manifest
 from packages_app.indexing.extract import extract_entries
-from packages_app.malloy import parse_malloy
+from packages_app.indexing.malloy import parse_malloy
 from registry.errors import RegistryError
 from tests.indexing.bombs import CATALOGUE
 from tests.indexing.builders import manifest_files, zip_bytes

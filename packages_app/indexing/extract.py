@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from packages_app.archives import MANIFEST_NAME, ArchiveLimits, iter_archive, parse_manifest
-from packages_app.malloy import MalloyOutline, parse_malloy, parse_notebook
+from packages_app.indexing.malloy import MalloyOutline, parse_malloy, parse_notebook
 from packages_app.models import IndexKind
 
 logger = logging.getLogger(__name__)

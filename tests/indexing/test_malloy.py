@@ -1,11 +1,10 @@
-import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from packages_app.malloy import (
+from packages_app.indexing.malloy import (
     MAX_SNIPPET,
     MAX_STATEMENT_DOC,
     MAX_STATEMENT_TAGS,
@@ -157,13 +156,13 @@ def test_unbalanced_braces_and_unterminated_strings_do_not_raise():
     assert outline.names("dimension") == ["b"]
 
 
-def test_a_one_megabyte_line_of_runs_parses_in_under_a_second_up_to_the_indexing_cap():
+# How long the parser takes on the huge inputs below is measured by bench/hostile_inputs.py.
+
+
+def test_a_one_megabyte_line_of_runs_parses_up_to_the_indexing_cap():
     text = "run: a " * (1_000_000 // 7)
-    started = time.perf_counter()
     outline = parse_malloy(text, max_symbols=10_000)
-    elapsed = time.perf_counter() - started
     assert (len(outline.symbols), outline.truncated) == (10_000, True)
-    assert elapsed < 1, f"{elapsed:.2f}s"
 
 
 @pytest.mark.parametrize(
@@ -176,12 +175,10 @@ def test_a_one_megabyte_line_of_runs_parses_in_under_a_second_up_to_the_indexing
         "source: s is t extend { join_one: a is b ",
     ],
 )
-def test_many_statements_on_one_huge_line_parse_in_time_linear_in_the_text(statement):
-    # 100 KB on one line: searching or slicing to the end of the line for each statement took a minute.
+def test_many_statements_on_one_huge_line_are_all_read_with_their_text_cut_to_the_snippet_size(statement):
+    # 100 KB on one line: searching or slicing to the end of the line for each statement once took a minute.
     text = statement * (100_000 // len(statement))
-    started = time.perf_counter()
     outline = parse_malloy(text)
-    elapsed = time.perf_counter() - started
     assert len(outline.symbols) >= 100_000 // len(statement)
     assert all(len(symbol.name) <= MAX_SNIPPET for symbol in outline.symbols)
     assert all(
@@ -190,7 +187,6 @@ def test_many_statements_on_one_huge_line_parse_in_time_linear_in_the_text(state
         for value in symbol.data.values()
         if isinstance(value, str)
     )
-    assert elapsed < 5, f"{elapsed:.2f}s"
 
 
 def test_text_kept_from_one_huge_line_is_cut_to_the_snippet_size():
@@ -222,9 +218,7 @@ def test_max_symbols_of_a_notebook_bounds_all_its_cells_together():
 
 def test_docs_and_tags_before_a_statement_reach_each_definition_capped():
     text = "#(doc) shared\n" * 5_000 + "# tag\n" * 500 + "dimension:\n" + "#(doc) own\n# mine\nd is 1\n" * 3_000
-    started = time.perf_counter()
     outline = parse_malloy(text)
-    assert time.perf_counter() - started < 5
     dimension = outline.of_kind("dimension")[-1]
     assert dimension.doc == ("\n".join(["shared"] * 5_000))[:MAX_STATEMENT_DOC] + "\nown"
     assert dimension.data["tags"] == ["tag"] * MAX_STATEMENT_TAGS
@@ -234,9 +228,7 @@ def test_docs_and_tags_before_a_statement_reach_each_definition_capped():
 
 def test_model_docs_are_joined_once_skipping_empty_ones():
     assert parse_malloy("##(doc) a\n##(doc)\n##(doc)   b  \n").doc == "a\nb"
-    started = time.perf_counter()
     assert parse_malloy("##(doc) line\n" * 200_000).doc == "\n".join(["line"] * 200_000)
-    assert time.perf_counter() - started < 5
 
 
 def test_the_demo_model_outline():
