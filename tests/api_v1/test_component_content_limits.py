@@ -1,5 +1,3 @@
-import time
-
 import pytest
 
 from components_app.api.serializers import CONTENT_MAX_LENGTH
@@ -40,11 +38,10 @@ def test_editing_a_component_to_content_over_the_limit_is_400_validation_failed(
     assert component.content == CARD_SOURCE
 
 
-def test_a_prop_with_a_long_run_of_spaces_is_answered_quickly_through_the_api(api, base):
+def test_a_prop_with_a_long_run_of_spaces_is_a_400_compilation_error_through_the_api(api, base):
+    # How long the answer takes is measured by bench/hostile_inputs.py.
     content = "// @prop x: string = a" + " " * 60_000 + "b"
-    started = time.perf_counter()
     response = api.post(f"{base}/components", {"name": "Spaces", "type": "view", "content": content}, format="json")
-    assert time.perf_counter() - started < 0.5
     assert response.status_code == 400
     assert error_of(response)[0] == "COMPILATION_ERROR"
 
