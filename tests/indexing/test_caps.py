@@ -2,7 +2,6 @@
 
 import io
 import json
-import time
 
 import pytest
 
@@ -107,14 +106,12 @@ def test_components_past_the_version_cap_are_cut_and_the_manifest_says_so(small_
     assert marker["message"].endswith("indexing stopped in the components of publisher.json")
 
 
-def test_a_one_megabyte_line_of_runs_is_indexed_in_under_a_second():
+def test_a_one_megabyte_line_of_runs_is_indexed_up_to_the_file_cap():
+    # How long this takes is measured by bench/hostile_inputs.py.
     archive = zip_bytes(manifest_files(**{"runs.malloy": "run: a " * (1_000_000 // 7)}))
-    started = time.perf_counter()
     entries = extract_entries(io.BytesIO(archive))
-    elapsed = time.perf_counter() - started
     assert len(of_path(entries, "runs.malloy")) == MAX_ENTRIES_PER_FILE
     assert truncation(entries, IndexKind.MODEL, "runs.malloy")["scope"] == "file"
-    assert elapsed < 1, f"{elapsed:.2f}s"
 
 
 @pytest.mark.django_db
