@@ -1,7 +1,6 @@
 import io
 import json
 import os
-import time
 import zipfile
 from pathlib import Path
 
@@ -261,19 +260,6 @@ def test_publishing_takes_a_bounded_number_of_queries_whatever_the_component_cou
         response = api.post(f"{base}/packages", {"version": "1.0.0"}, format="json")
     assert response.status_code == 201
     assert len(response.json()["package"]["components"]) == count
-
-
-@pytest.mark.postgres
-def test_publishing_500_components_answers_in_under_two_seconds_on_postgresql(api, base, project, modeler):
-    Component.objects.bulk_create(
-        Component(project=project, name=f"c{i:04d}", type="view", content="x()", compiled="x()", author=modeler)
-        for i in range(500)
-    )
-    started = time.perf_counter()
-    response = api.post(f"{base}/packages", {"version": "1.0.0"}, format="json")
-    elapsed = time.perf_counter() - started
-    assert response.status_code == 201
-    assert elapsed < 2.0, f"publishing 500 components took {elapsed:.2f} s"
 
 
 def test_a_published_component_package_is_downloadable_through_v0_like_any_upload(api, base, make_component, publish):
