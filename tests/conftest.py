@@ -1,5 +1,11 @@
 import os
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlparse
 
 import pytest
@@ -131,3 +137,80 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Settings that would point a child server at something other than its own temporary folder.
+_FOREIGN_ENVIRONMENT = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CACHE_URL", "MEDIA_ROOT", "REGISTRY_URL")
+
+
+@pytest.fixture(scope="module")
+def live_registry(tmp_path_factory):
+    """``make run`` as a newcomer gets it, in a subprocess: migrate, load_demo, runserver on a free port.
+
+    Its database, files, secret key, temporary files and the CLI's config live in a temporary folder (never
+    the checkout's ``var/``). Yields ``url`` and ``env``, the environment in which to run commands against it.
+    """
+    checkout = Path(__file__).resolve().parent.parent
+    folder = tmp_path_factory.mktemp("live-registry")
+    (folder / "tmp").mkdir()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in _FOREIGN_ENVIRONMENT and not key.startswith(("S3_", "REGISTRY_"))
+    }
+    env.update(
+        REGISTRY_VAR_DIR=str(folder / "var"),
+        REGISTRY_CLI_CONFIG=str(folder / "registry-cli.json"),
+        HOME=str(folder),
+        TMPDIR=str(folder / "tmp"),
+        DJANGO_DEBUG="true",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        PYTHONUNBUFFERED="1",
+    )
+
+    def manage(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=checkout, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        return result.stdout
+
+    manage("migrate", "--no-input")
+    manage("load_demo")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(folder / "runserver.log", "w")  # noqa: SIM115 (closed below, after the process)
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=checkout,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"runserver did not come up:\n{(folder / 'runserver.log').read_text()}")
+            time.sleep(0.2)
+        yield SimpleNamespace(url=url, env=env, checkout=checkout, manage=manage, log=folder / "runserver.log")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
