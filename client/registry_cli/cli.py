@@ -20,7 +20,7 @@ import click
 from registry_cli import __version__, config, packing, render
 from registry_cli.api import RegistryClient, path_of
 from registry_cli.errors import CliError, ExitCode, render_error
-from registry_cli.progress import make_progress
+from registry_cli.progress import human_bytes, make_progress
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 VERSION_IN_PATH = re.compile(r"^[a-zA-Z0-9_.-]+$")
@@ -169,7 +169,8 @@ class ProjectRefType(click.ParamType):
         return tuple(parts)
 
 
-def _strict_version(value: str | None) -> str | None:
+def validate_version(value: str | None) -> str | None:
+    """The one local check of a version to publish (``publish`` and ``release``): strict X.Y.Z."""
     if value is not None and not STRICT_VERSION.match(value):
         raise CliError(
             "INVALID_VERSION",
@@ -216,17 +217,34 @@ def cli() -> None:
 def login(state: State, token_stdin: bool, no_verify: bool) -> None:
     """Store a token for a server in the per-user config file (mode 0600).
 
+    \b
+    No token yet? On the server, run
+      python manage.py issue_token USERNAME [--name NAME] [--read-only] [--expires-in-days N]
+    (it prints the secret once), or ask staff to add one in the admin:
+      SERVER/admin/registry/apitoken/add/  ("Add API token")
+
     In CI, skip this and set REGISTRY_URL and REGISTRY_TOKEN instead.
     """
     server = config.normalize_server(state.server or click.prompt("Server URL"))
-    token = sys.stdin.readline().strip() if token_stdin else click.prompt("Token", hide_input=True).strip()
+    if token_stdin:
+        token = sys.stdin.readline().strip()
+    else:
+        state.notice(f"No token yet? {config.token_hint(server)}.")
+        token = click.prompt("Token", hide_input=True).strip()
     if not token:
-        raise CliError("NO_TOKEN", "No token given", exit_code=ExitCode.USAGE)
+        raise CliError(
+            "NO_TOKEN", "No token given", exit_code=ExitCode.USAGE, details={"hint": config.token_hint(server)}
+        )
     if not no_verify:
         with RegistryClient(
             server=server, token=token, retries=state.retries, timeout=state.timeout, on_retry=state.notice
         ) as client:
-            client.request_json("GET", V0 + "/organizations", params={"limit": 1})
+            try:
+                client.request_json("GET", V0 + "/organizations", params={"limit": 1})
+            except CliError as error:
+                if error.status == 401:  # a token the server does not know (mistyped, revoked, expired)
+                    error.details.setdefault("hint", config.token_hint(server))
+                raise
     config.save_token(path=state.config_file, server=server, token=token)
     state.emit(
         {"server": server, "configFile": str(state.config_file), "verified": not no_verify},
@@ -245,6 +263,11 @@ def logout(state: State) -> None:
         {"server": credentials.server, "removed": removed},
         [f"{'Removed' if removed else 'There was no'} stored token for {credentials.server}"],
     )
+
+
+def _size(size: int) -> str:
+    """A size as people read it, with the exact count: ``1.4 KiB (1432 bytes)``."""
+    return human_bytes(size) if size < 1024 else f"{human_bytes(size)} ({size} bytes)"
 
 
 def _archive_summary(archive: packing.PackedArchive) -> dict[str, Any]:
@@ -272,7 +295,7 @@ def pack(state: State, directory: Path, output: Path | None) -> None:
     state.emit(
         _archive_summary(archive),
         [
-            f"Packed {len(archive.files)} files into {archive.path} ({archive.size} bytes)",
+            f"Packed {len(archive.files)} files into {archive.path} ({_size(archive.size)})",
             f"sha256 {archive.sha256}",
             f"md5    {archive.md5}",
         ],
@@ -327,7 +350,7 @@ def publish(state: State, directory: Path, target: str, version: str | None, wai
     """Pack DIRECTORY and upload it as a new version (safe to re-run: same bytes are a no-op)."""
     manifest = packing.read_manifest(directory)
     declared = manifest.get("version")
-    version = _strict_version(version or (declared if isinstance(declared, str) else None))
+    version = validate_version(version or (declared if isinstance(declared, str) else None))
     if version is None:
         raise CliError("NO_VERSION", 'Give --version X.Y.Z or a "version" in publisher.json', exit_code=ExitCode.USAGE)
     parts = target.split("/")
@@ -382,7 +405,7 @@ def publish(state: State, directory: Path, target: str, version: str | None, wai
     state.emit(result, lines)
 
 
-VERSION_KEYS = ("id", "archiveStatus", "indexStatus", "indexError", "createdAt", "updatedAt")
+VERSION_KEYS = ("id", "archiveStatus", "indexStatus", "indexError", "sha256", "size", "createdAt", "updatedAt")
 PACKAGE_KEYS = (
     "name",
     "description",
@@ -401,14 +424,50 @@ PACKAGE_KEYS = (
 @click.argument("ref", type=PackageRefType())
 @click.pass_obj
 def info(state: State, ref: PackageRef) -> None:
-    """Show a package, or one of its versions with @VERSION."""
+    """Show a version (@VERSION) or a package and its latest version: digest, size and dependencies.
+
+    With --json: the version detail with its "dependencies" list; for a package, the package with the
+    latest version's detail (and dependencies) under "latest" (null when every version is archived).
+    """
     with state.client() as client:
         if ref.version:
-            detail = client.get(ref.version_path(ref.version))
-            state.emit(detail, [ref.label(), *render.fields(detail, VERSION_KEYS)])
-        else:
-            detail = client.get(ref.path)
-            state.emit(detail, render.fields(detail, PACKAGE_KEYS))
+            detail = _version_with_dependencies(client, ref, ref.version)
+            state.emit(detail, [ref.label(), *_version_lines(detail)])
+            return
+        package = client.get(ref.path)
+        latest = package.get("latestVersion")
+        package["latest"] = _version_with_dependencies(client, ref, latest) if latest else None
+    lines = render.fields(package, PACKAGE_KEYS)
+    if package["latest"]:
+        lines += ["", f"latest version {latest}:", *("  " + line for line in _version_lines(package["latest"]))]
+    state.emit(package, lines)
+
+
+def _version_with_dependencies(client: RegistryClient, ref: PackageRef, version: str) -> dict[str, Any]:
+    detail = client.get(ref.version_path(version))
+    detail["dependencies"] = client.get_all_v0(ref.version_path(version, "dependencies"))
+    return detail
+
+
+def _version_lines(detail: dict[str, Any]) -> list[str]:
+    """A version's fields (archive status in the admin's words, size in binary units) and its dependencies."""
+    shown = {**detail, "archiveStatus": render.archive_label(detail.get("archiveStatus"))}
+    if isinstance(detail.get("size"), int):
+        shown["size"] = _size(detail["size"])
+    dependencies = detail.get("dependencies") or []
+    if not dependencies:
+        return [*render.fields(shown, VERSION_KEYS), "dependencies: none"]
+    return [
+        *render.fields(shown, VERSION_KEYS),
+        "dependencies:",
+        *("  " + line for line in _dependency_table(dependencies)),
+    ]
+
+
+def _dependency_table(items: list[dict[str, Any]]) -> list[str]:
+    """What a version declares (reference, range) and what its lock chose."""
+    rows = [(d.get("reference"), d.get("range"), _package_label(d, "resolvedVersion")) for d in items]
+    return render.table(rows, ("REFERENCE", "RANGE", "LOCKED"))
 
 
 @cli.command()
@@ -419,7 +478,10 @@ def versions(state: State, ref: PackageRef) -> None:
     """List a package's versions."""
     with state.client() as client:
         items = client.get_all_v0(ref.path + "/versions")
-    rows = [(v.get("id"), v.get("archiveStatus"), v.get("indexStatus"), v.get("createdAt")) for v in items]
+    rows = [
+        (v.get("id"), render.archive_label(v.get("archiveStatus")), v.get("indexStatus"), v.get("createdAt"))
+        for v in items
+    ]
     state.emit(items, render.table(rows, ("VERSION", "ARCHIVE", "INDEX", "CREATED")) if rows else ["No versions"])
 
 
@@ -444,7 +506,7 @@ def download(state: State, ref: PackageRef, output: Path | None) -> None:
     state.emit(
         {"path": str(result.path), "size": result.size, "sha256": result.sha256, "verified": verified},
         [
-            f"Downloaded {ref.label(version)} to {result.path} ({result.size} bytes)",
+            f"Downloaded {ref.label(version)} to {result.path} ({_size(result.size)})",
             f"sha256 {result.sha256} "
             + ("(matches the server's digest)" if verified else "(NOT verified: the server sent no digest)"),
         ],
@@ -456,7 +518,7 @@ def _set_archive_status(state: State, ref: PackageRef, archive_status: str) -> N
         raise click.UsageError("name the version: ORG/PROJECT/PACKAGE@VERSION")
     with state.client() as client:
         detail = client.request_json("PATCH", ref.version_path(ref.version), body={"archiveStatus": archive_status})
-    state.emit(detail, [f"{ref.label()} is now {'archived' if archive_status == 'archive' else 'unarchived'}"])
+    state.emit(detail, [f"{ref.label()} is now {render.archive_label(detail.get('archiveStatus', archive_status))}"])
 
 
 @cli.command()
@@ -507,11 +569,7 @@ def deps(state: State, ref: PackageRef, tree: bool) -> None:
             state.emit(graph, _graph_tree(graph))
             return
         items = client.get_all_v0(ref.version_path(version, "dependencies"))
-    rows = [(d.get("reference"), d.get("range"), _package_label(d, "resolvedVersion")) for d in items]
-    state.emit(
-        items,
-        render.table(rows, ("REFERENCE", "RANGE", "LOCKED")) if rows else [f"{ref.label(version)} has no dependencies"],
-    )
+    state.emit(items, _dependency_table(items) if items else [f"{ref.label(version)} has no dependencies"])
 
 
 @cli.command()
@@ -524,7 +582,10 @@ def dependents(state: State, ref: PackageRef, direct: bool) -> None:
     path = ref.version_path(ref.version, "dependents") if ref.version else ref.path + "/dependents"
     with state.client() as client:
         items = client.get_all_v0(path, direct="true" if direct else None)
-    rows = [(_package_label(d), "direct" if d.get("direct") else "indirect", d.get("archiveStatus")) for d in items]
+    rows = [
+        (_package_label(d), "direct" if d.get("direct") else "indirect", render.archive_label(d.get("archiveStatus")))
+        for d in items
+    ]
     state.emit(
         items,
         render.table(rows, ("DEPENDENT", "HOW", "ARCHIVE")) if rows else [f"Nothing depends on {ref.label()}"],
@@ -591,6 +652,7 @@ def components(state: State, project: tuple[str, str], status: str | None) -> No
 @click.pass_obj
 def release(state: State, project: tuple[str, str], version: str, description: str | None, tags: tuple[str, ...]):
     """Publish a project's draft and modified components as a new package version; print the report."""
+    validate_version(version)
     metadata: dict[str, Any] = {}
     if description is not None:
         metadata["description"] = description

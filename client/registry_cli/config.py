@@ -22,6 +22,19 @@ SERVER_ENV = "REGISTRY_URL"
 TOKEN_ENV = "REGISTRY_TOKEN"
 
 
+TOKEN_ADMIN_PATH = "/admin/registry/apitoken/add/"
+
+
+def token_hint(server: str | None = None) -> str:
+    """Where a token comes from: the server's ``issue_token`` command, or the admin's "Add API token" page."""
+    page = f"{server.rstrip('/')}{TOKEN_ADMIN_PATH}" if server else f"the admin's {TOKEN_ADMIN_PATH}"
+    return (
+        "get a token with `python manage.py issue_token USERNAME` on the server "
+        "(options: --name NAME, --read-only, --expires-in-days N; it prints the secret once), "
+        f'or from staff through "Add API token" at {page}'
+    )
+
+
 @dataclass(frozen=True)
 class Credentials:
     server: str
@@ -121,5 +134,6 @@ def resolve_credentials(
             "NOT_LOGGED_IN",
             f"No token for {server}: set {TOKEN_ENV} or run `registry-cli login --server {server}`",
             exit_code=ExitCode.AUTH,
+            details={"hint": token_hint(server)},
         )
     return Credentials(server=server, token=None, token_source="none")

@@ -1,6 +1,7 @@
 """Transfer progress: a rich bar (bytes, rate, time left) on a terminal, plain lines otherwise.
 
-Progress goes to stderr so that ``--json`` output on stdout stays machine-readable.
+Progress goes to stderr so that ``--json`` output on stdout stays machine-readable. Every size and
+rate the client shows is in binary (IEC) units: B, KiB, MiB, GiB, and KiB/s, MiB/s for rates.
 """
 
 from __future__ import annotations
@@ -14,20 +15,28 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TextColumn,
     TimeRemainingColumn,
-    TransferSpeedColumn,
 )
+from rich.text import Text
 
 PLAIN_STEPS = 4  # plain mode prints at 25%, 50%, 75% and 100%
+UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
 def human_bytes(size: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
+    """``size`` bytes in binary units: ``512 B``, ``1.5 KiB``, ``2.0 MiB``."""
+    for unit in UNITS:
+        if size < 1024 or unit == UNITS[-1]:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
-    return f"{size:.1f} GiB"  # pragma: no cover - the loop always returns
+    raise AssertionError("unreachable: the last unit always returns")  # pragma: no cover
+
+
+def human_rate(bytes_per_second: float) -> str:
+    return f"{human_bytes(bytes_per_second)}/s"
 
 
 class TransferProgress(Protocol):
@@ -63,17 +72,28 @@ class PlainProgress:
         self.done += amount
         if not self.total:
             return
-        step = min(self.done * PLAIN_STEPS // self.total, PLAIN_STEPS - 1)
+        step = min(self.done * PLAIN_STEPS // self.total, PLAIN_STEPS)
         if step >= self.next_step:  # one line for the latest quarter crossed, however big the chunk was
             self._line(f"{step * 100 // PLAIN_STEPS}% ({human_bytes(self.done)} of {human_bytes(self.total)})")
             self.next_step = step + 1
 
     def finish(self) -> None:
+        if self.total and self.done < self.total:  # the transfer failed part-way: say where it stopped
+            self._line(f"stopped at {human_bytes(self.done)} of {human_bytes(self.total)}")
+            return
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        self._line(f"done, {human_bytes(self.done)} in {elapsed:.1f} s ({human_bytes(self.done / elapsed)}/s)")
+        self._line(f"done, {human_bytes(self.done)} in {elapsed:.1f} s ({human_rate(self.done / elapsed)})")
 
     def _line(self, text: str) -> None:
         print(f"{self.description}: {text}", file=self.stream, flush=True)
+
+
+class BinaryTransferSpeedColumn(ProgressColumn):
+    """The transfer rate in the same binary units as the sizes (rich's own column is decimal: MB/s)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("?" if speed is None else human_rate(speed), style="progress.data.speed")
 
 
 class RichProgress:
@@ -82,7 +102,7 @@ class RichProgress:
             TextColumn("{task.description}"),
             BarColumn(),
             DownloadColumn(binary_units=True),
-            TransferSpeedColumn(),
+            BinaryTransferSpeedColumn(),
             TimeRemainingColumn(),
             console=Console(file=stream),
             transient=False,
@@ -97,6 +117,9 @@ class RichProgress:
         self.progress.advance(self.task, amount)
 
     def finish(self) -> None:
+        task = self.progress.tasks[0]
+        if task.total is None:  # a download without Content-Length: what arrived was the whole of it
+            self.progress.update(self.task, total=task.completed)
         self.progress.stop()
 
 

@@ -8,6 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+# The admin's words for a version's archiveStatus (packages_app.models.ArchiveStatus labels).
+ARCHIVE_LABELS = {"archive": "Archived", "unarchive": "Available"}
+
+
+def archive_label(status: Any) -> Any:
+    """``archive``/``unarchive`` as the admin says them, Archived/Available; anything else as it is."""
+    return ARCHIVE_LABELS.get(status, status) if isinstance(status, str) else status
+
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> list[str]:
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]

@@ -93,7 +93,7 @@ def test_login_with_a_token_the_server_refuses_stores_nothing(run_cli, cli_env, 
     result = run_cli("login", "--server", "http://registry.test", "--token-stdin")
 
     assert result.exit_code == ExitCode.AUTH
-    assert result.stderr.strip() == "UNAUTHENTICATED: Invalid token."
+    assert result.error == ["UNAUTHENTICATED: Invalid token.", f"  hint: {config.token_hint('http://registry.test')}"]
     assert not cli_env.exists()
 
 
@@ -104,3 +104,49 @@ def test_logout_removes_the_stored_token(run_cli, cli_env):
 
     assert result.json() == {"server": "http://registry.test", "removed": True}
     assert json.loads(cli_env.read_text())["servers"] == {}
+
+
+def test_the_token_hint_names_the_issue_token_command_and_the_admin_page_of_the_server():
+    hint = config.token_hint("http://registry.test:8000/")
+
+    assert "python manage.py issue_token USERNAME" in hint
+    assert "--read-only" in hint
+    assert '"Add API token" at http://registry.test:8000/admin/registry/apitoken/add/' in hint
+
+
+def test_login_help_says_how_to_get_a_token(run_cli):
+    result = run_cli("login", "--help")
+
+    assert result.exit_code == 0
+    assert "python manage.py issue_token USERNAME [--name NAME] [--read-only] [--expires-in-days N]" in result.stdout
+    assert "SERVER/admin/registry/apitoken/add/" in result.stdout
+
+
+def test_login_says_where_a_token_comes_from_before_asking_for_one(run_cli, monkeypatch):
+    asked = []
+    monkeypatch.setattr("registry_cli.cli.click.prompt", lambda text, **kwargs: asked.append(text) or "tok-1")
+
+    result = run_cli("login", "--server", "http://registry.test", "--no-verify")
+
+    assert result.exit_code == 0, result.stderr
+    assert asked == ["Token"]
+    assert f"No token yet? {config.token_hint('http://registry.test')}." in result.stderr.splitlines()
+
+
+def test_login_with_an_empty_token_points_to_where_tokens_come_from(run_cli, monkeypatch):
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("\n"))
+
+    result = run_cli("login", "--server", "http://registry.test", "--token-stdin")
+
+    assert result.exit_code == ExitCode.USAGE
+    assert result.error == ["NO_TOKEN: No token given", f"  hint: {config.token_hint('http://registry.test')}"]
+
+
+def test_a_command_run_without_a_token_says_how_to_get_one(run_cli, monkeypatch):
+    monkeypatch.setenv("REGISTRY_URL", "http://registry.test")
+
+    result = run_cli("info", "acme/finance/ledger")
+
+    assert result.exit_code == ExitCode.AUTH
+    assert result.error[0].startswith("NOT_LOGGED_IN: No token for http://registry.test")
+    assert result.error[1] == f"  hint: {config.token_hint('http://registry.test')}"

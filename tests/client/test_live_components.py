@@ -73,12 +73,13 @@ def test_releasing_a_project_without_components_exits_6(cli, project):
     assert result.error[0].startswith("NO_COMPONENTS_TO_PACKAGE: ")
 
 
-def test_releasing_a_malformed_version_shows_what_was_expected(cli, drafts):
+def test_releasing_a_malformed_version_is_refused_before_the_server_is_asked(cli, drafts):
     result = cli("release", "acme/finance", "--version", "1.0")
 
-    assert result.exit_code == 6
+    assert result.exit_code == 2  # usage, like publish --version 1.0: the server never saw it
     assert result.error[0].startswith("INVALID_VERSION: ")
     assert "  provided: 1.0" in result.error
+    assert set(Component.objects.filter(project__name="finance").values_list("status", flat=True)) == {"draft"}
 
 
 def test_components_status_filter_shows_only_that_status(cli, drafts, publisher):

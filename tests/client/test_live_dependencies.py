@@ -3,7 +3,9 @@
 import json
 
 import pytest
+from registry_cli.progress import human_bytes
 
+from packages_app.models import Version
 from tests.client.conftest import write_package
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server thread must see committed rows
@@ -85,8 +87,39 @@ def test_dependents_lists_direct_and_indirect_dependents(cli, app_graph):
     assert result.exit_code == 0, result.stderr
     assert [line.split() for line in result.stdout.splitlines()] == [
         ["DEPENDENT", "HOW", "ARCHIVE"],
-        ["acme/finance/app@1.0.0", "direct", "unarchive"],
-        ["acme/finance/lib@1.0.0", "direct", "unarchive"],
+        ["acme/finance/app@1.0.0", "direct", "Available"],
+        ["acme/finance/lib@1.0.0", "direct", "Available"],
+    ]
+
+
+def test_info_of_a_version_shows_its_digest_size_and_what_its_lock_chose(cli, app_graph):
+    app = Version.objects.select_related("artifact").get(package__name="app", version="1.0.0")
+
+    result = cli("info", "acme/finance/app@1.0.0")
+
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"sha256         {app.artifact.sha256}" in lines
+    assert f"size           {human_bytes(app.artifact.size)} ({app.artifact.size} bytes)" in lines
+    assert "archiveStatus  Available" in lines
+    deps = lines[lines.index("dependencies:") + 1 :]
+    assert [line.split() for line in deps] == [
+        ["REFERENCE", "RANGE", "LOCKED"],
+        ["core", "~1.2.0", "acme/finance/core@1.2.0"],
+        ["lib", "^1.0.0", "acme/finance/lib@1.0.0"],
+    ]
+
+
+def test_info_json_of_a_package_carries_its_latest_version_with_digest_size_and_dependencies(cli, app_graph):
+    lib = Version.objects.select_related("artifact").get(package__name="lib", version="1.0.0")
+
+    result = cli("info", "acme/finance/lib", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    latest = result.json()["latest"]
+    assert (latest["id"], latest["sha256"], latest["size"]) == ("1.0.0", lib.artifact.sha256, lib.artifact.size)
+    assert [(d["reference"], d["range"], d["resolvedVersion"]) for d in latest["dependencies"]] == [
+        ("core", "^1.0.0", "1.2.0")
     ]
 
 

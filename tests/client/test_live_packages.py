@@ -32,7 +32,10 @@ def test_publish_shows_plain_progress_lines_when_not_on_a_terminal(cli, package_
     result = cli("publish", str(package_dir), "--to", "acme/finance/ledger")
 
     assert result.exit_code == 0, result.stderr
-    assert "upload acme/finance/ledger@1.0.0: done, " in result.stderr
+    progress = [line for line in result.stderr.splitlines() if line.startswith("upload acme/finance/ledger@1.0.0: ")]
+    assert progress[-2].startswith("upload acme/finance/ledger@1.0.0: 100% (")
+    assert progress[-1].startswith("upload acme/finance/ledger@1.0.0: done, ")
+    assert progress[-1].endswith("/s)")
     assert result.stdout.splitlines()[0] == "Published acme/finance/ledger@1.0.0"
 
 
@@ -194,7 +197,7 @@ def test_info_and_versions_show_the_package_and_its_versions(cli, package):
     assert versions.exit_code == 0, versions.stderr
     lines = versions.stdout.splitlines()
     assert lines[0].split() == ["VERSION", "ARCHIVE", "INDEX", "CREATED"]
-    assert [line.split()[0] for line in lines[1:]] == ["1.1.0", "1.0.0"]
+    assert [line.split()[:2] for line in lines[1:]] == [["1.1.0", "Available"], ["1.0.0", "Available"]]
 
 
 def test_info_with_a_version_shows_that_version(cli, package):
@@ -214,9 +217,12 @@ def test_archive_and_unarchive_change_the_archive_status(cli, package):
     assert archived.exit_code == 0, archived.stderr
     assert archived.json()["archiveStatus"] == version.archive_status == ArchiveStatus.ARCHIVE
 
+    assert cli("versions", "acme/finance/ledger").stdout.splitlines()[1].split()[:2] == ["1.0.0", "Archived"]
+
     unarchived = cli("unarchive", "acme/finance/ledger@1.0.0")
     version.refresh_from_db()
     assert unarchived.exit_code == 0, unarchived.stderr
+    assert unarchived.stdout.strip() == "acme/finance/ledger@1.0.0 is now Available"
     assert version.archive_status == ArchiveStatus.UNARCHIVE
 
 
