@@ -61,7 +61,7 @@ def test_a_published_version_is_indexed_by_a_real_worker(broker_url, queue, work
     workers(broker_url)
     with celery_sending_to(broker_url, queue):
         version = publish(package)
-    wait_until(lambda: status_of(version) == IndexStatus.INDEXED, timeout=60, what="indexed")
+    wait_until(lambda: status_of(version) == IndexStatus.INDEXED, timeout=120, what="indexed")
     assert IndexEntry.objects.filter(version=version, kind="source", name="flights").exists()
 
 
@@ -72,7 +72,7 @@ def test_a_bad_archive_fails_alone_and_the_worker_serves_the_next_task(broker_ur
     with celery_sending_to(broker_url, queue):
         bad = publish(package, "1.0.0", zip_bytes(manifest_files(**{"../../etc/passwd": "x"})))
         good = publish(package, "1.0.1")
-    wait_until(lambda: status_of(good) == IndexStatus.INDEXED, timeout=60, what="the good version indexed")
+    wait_until(lambda: status_of(good) == IndexStatus.INDEXED, timeout=120, what="the good version indexed")
     bad.refresh_from_db()
     assert (bad.index_status, bad.index_error) == (
         IndexStatus.FAILED,
@@ -88,13 +88,13 @@ def test_a_worker_killed_mid_task_leaves_the_version_indexed_exactly_once_by_the
     slow = workers(broker_url, REGISTRY_INDEXING_DELAY_SECONDS="30", **limits)
     with celery_sending_to(broker_url, queue):
         version = publish(package)
-    wait_until(lambda: status_of(version) == IndexStatus.INDEXING, timeout=60, what="the slow worker's claim")
+    wait_until(lambda: status_of(version) == IndexStatus.INDEXING, timeout=120, what="the slow worker's claim")
     slow.kill()
     assert status_of(version) == IndexStatus.INDEXING
     assert not IndexEntry.objects.filter(version=version).exists()
 
     fresh = workers(broker_url, **limits)
-    wait_until(lambda: status_of(version) == IndexStatus.INDEXED, timeout=90, what="indexed by the new worker")
+    wait_until(lambda: status_of(version) == IndexStatus.INDEXED, timeout=180, what="indexed by the new worker")
     version.refresh_from_db()
     assert version.index_attempts == 2
     entries = list(IndexEntry.objects.filter(version=version).values_list("kind", "name", "path", "line"))
@@ -119,6 +119,6 @@ def test_a_publish_while_the_broker_is_down_succeeds_and_the_sweeper_indexes_it_
         assert f"could not enqueue indexing of version {version.id}" in caplog.text
         broker.start()
         # The worker reconnects; beat's sweeper finds the version unknown past its grace and enqueues it.
-        wait_until(lambda: status_of(version) == IndexStatus.INDEXED, timeout=90, what="indexed via the sweeper")
+        wait_until(lambda: status_of(version) == IndexStatus.INDEXED, timeout=180, what="indexed via the sweeper")
     finally:
         broker.stop()

@@ -72,7 +72,7 @@ class Worker:
             command, cwd=ROOT, env=worker_env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
         )
         wait_until(
-            lambda: "ready." in self.output() or self.process.poll() is not None, timeout=60, what="worker ready"
+            lambda: "ready." in self.output() or self.process.poll() is not None, timeout=120, what="worker ready"
         )
         if self.process.poll() is not None:
             raise AssertionError(f"the worker exited at start:\n{self.output()}")
@@ -125,7 +125,7 @@ class PrivateRedis:
             except OSError:
                 return False
 
-        wait_until(answers, timeout=15, what="private redis")
+        wait_until(answers, timeout=60, what="private redis")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
