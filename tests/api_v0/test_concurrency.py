@@ -127,14 +127,14 @@ def test_a_publish_that_waited_for_the_package_lock_answers_with_the_latest_vers
                 Package.objects.select_for_update().filter(name="ledger").order_by().get()
                 publish(project, author, "2.0.0", archive_for("2.0.0"))
                 holding.set()
-                release.wait(10)
+                release.wait(60)
         finally:
             connection.close()
 
     answers = []
 
     def publish_1_5_0_through_the_api():
-        holding.wait(10)
+        holding.wait(60)
         try:
             answers.append(upload(client_for(author), version="1.5.0"))
         finally:
@@ -144,7 +144,7 @@ def test_a_publish_that_waited_for_the_package_lock_answers_with_the_latest_vers
     second = threading.Thread(target=publish_1_5_0_through_the_api)
     first.start()
     second.start()
-    holding.wait(10)
+    holding.wait(60)
     time.sleep(0.5)  # the second publish is now waiting for the package row
     release.set()
     first.join()
