@@ -109,6 +109,8 @@ def test_create_user_makes_a_user_without_a_password_and_warns_that_it_has_no_ro
         (["--expires-in-days", "5", "--expires-at", "2099-01-01"], "not allowed with argument"),
         (["--name", ""], "a token name of 1 to 100 characters"),
         (["--name", "x" * 101], "a token name of 1 to 100 characters"),
+        (["--email", "mo2@example.com"], "--email only applies with --create-user"),
+        (["--create-user", "--email", "mo2@example.com"], "User 'mo' already exists"),
     ],
 )
 def test_bad_expiries_names_and_conflicting_flags_fail_cleanly(modeler, args, message):

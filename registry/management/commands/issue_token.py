@@ -48,6 +48,8 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="print only the secret")
 
     def handle(self, *args, username: str, **options):
+        if options["email"] and not options["create_user"]:
+            raise CommandError("--email only applies with --create-user, to the new user.")
         expires_at = self._expires_at(options)
         name = options["name"]
         if name is None:
@@ -59,7 +61,7 @@ class Command(BaseCommand):
                 if not options["create_user"]:
                     raise CommandError(f"No user named {username!r}; pass --create-user to create one.")
                 user = User.objects.create_user(username, email=options["email"])  # no password: it logs in by token
-            elif options["email"] and options["create_user"]:
+            elif options["email"]:
                 raise CommandError(f"User {username!r} already exists; --email only applies to a new user.")
             try:
                 token, secret = issue_user_token(
