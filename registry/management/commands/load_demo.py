@@ -7,6 +7,7 @@ fresh modeler API token for the demo (tokens are stored as digests, so an earlie
 import io
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -170,7 +171,13 @@ class Command(BaseCommand):
         counts = dict(versions.order_by().values_list("index_status").annotate(n=Count("pk")))
         parts = [f"{counts[status]} {status}" for status in IndexStatus.values if counts.get(status)]
         waiting = counts.get(IndexStatus.UNKNOWN, 0) + counts.get(IndexStatus.INDEXING, 0)
-        note = " (queued: the Celery workers index them)" if waiting else ""
+        note = ""
+        if waiting:  # in-process (no broker) every version is indexed by now, unless indexing broke
+            note = (
+                " (to retry, reindex them in the admin)"
+                if settings.CELERY_TASK_ALWAYS_EAGER
+                else " (queued for the workers)"
+            )
         return (", ".join(parts) or "no versions") + note
 
     @staticmethod
