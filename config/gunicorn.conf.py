@@ -25,3 +25,7 @@ max_requests_jitter = 500
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket (for `gunicornc`) is one path per user by default ($XDG_RUNTIME_DIR or
+# $HOME/.gunicorn/gunicorn.ctl), so a second instance on the machine takes it over: give each its own.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
