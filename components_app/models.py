@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from packages_app.models import Package
+from registry.access import visible_q
 from registry.models import Project, TimestampedModel
 
 
@@ -27,7 +29,13 @@ LIVE_STATUSES = (ComponentStatus.DRAFT, ComponentStatus.MODIFIED, ComponentStatu
 
 class ComponentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ComponentQuerySet":
-        return self.filter(project__in=Project.objects.visible_to(user))
+        """Components the user may read: a grant on their project or its organization, or on the project's
+        component package. A grant on another package of the project reaches none of its components."""
+        readable_component_packages = Package.objects.component_packages().visible_to(user).values("project_id")
+        return self.filter(
+            visible_q(user, organization="project__organization", project="project", below=False)
+            | Q(project__in=readable_component_packages)
+        )
 
     def live(self) -> "ComponentQuerySet":
         return self.filter(status__in=LIVE_STATUSES)

@@ -7,8 +7,9 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from registry.access import visible_q
 from registry.db import CompiledQuery
-from registry.models import Grant, Project, TimestampedModel, name_field, name_is_valid
+from registry.models import Project, TimestampedModel, name_field, name_is_valid
 from registry.naming import RESOURCE_IDENTIFIER_PATTERN, VERSION_PATTERN, validate_resource_identifier
 
 
@@ -89,18 +90,11 @@ class PackageKind(models.TextChoices):
 class PackageQuerySet(models.QuerySet):
     def visible_to(self, user) -> "PackageQuerySet":
         """Packages the user may read: a grant on the package, its project or its organization."""
-        from registry.access import principal_q
+        return self.filter(visible_q(user, organization="project__organization", project="project", package="pk"))
 
-        if user.is_staff and user.is_active:
-            return self
-        if not user.is_authenticated:
-            return self.none()
-        who = principal_q(user)
-        return self.filter(
-            Q(project__organization__in=Grant.objects.filter(who, organization__isnull=False).values("organization_id"))
-            | Q(project__in=Grant.objects.filter(who, project__isnull=False).values("project_id"))
-            | Q(pk__in=Grant.objects.filter(who, package__isnull=False).values("package_id"))
-        )
+    def component_packages(self) -> "PackageQuerySet":
+        """Each project's component package: the package of kind components named after its project."""
+        return self.filter(kind=PackageKind.COMPONENTS, name__lower=Lower("project__name"))
 
     def named(self, project: Project, name: str) -> "PackageQuerySet":
         """The package called ``name`` (any case) in ``project``: at most one row, so no ordering.
@@ -181,6 +175,11 @@ class Package(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.project}/{self.name}"
+
+    @property
+    def access_scope(self) -> tuple[int, int, int]:
+        """Where grants reach this package from (see registry.access)."""
+        return self.project.organization_id, self.project_id, self.pk
 
     @property
     def reference(self) -> str:

@@ -24,38 +24,58 @@ def principal_q(user, prefix: str = "") -> Q:
     return Q(**{f"{prefix}user": user}) | Q(**{f"{prefix}group__in": user.groups.all()})
 
 
-def _scope_chain(obj) -> tuple[Organization, Project | None, object | None]:
-    """(organization, project, package) for an organization, a project or a package."""
-    from packages_app.models import Package
+def sees_everything(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
 
+
+def scope_of(obj) -> tuple[int, int | None, int | None]:
+    """(organization id, project id, package id) of an organization, a project, or anything that names
+    its place with an ``access_scope`` (a package: ``(organization id, project id, its own id)``)."""
     if isinstance(obj, Organization):
-        return obj, None, None
+        return obj.pk, None, None
     if isinstance(obj, Project):
-        return obj.organization, obj, None
-    if isinstance(obj, Package):
-        return obj.project.organization, obj.project, obj
-    raise TypeError(f"no access scope for {type(obj).__name__}")
+        return obj.organization_id, obj.pk, None
+    scope = getattr(obj, "access_scope", None)
+    if scope is None:
+        raise TypeError(f"no access scope for {type(obj).__name__}")
+    return scope
 
 
-def grants_reaching(user, obj):
-    """Every grant of the user's that applies to ``obj``, from its own level and from above."""
-    organization, project, package = _scope_chain(obj)
-    scope = Q(organization=organization)
+def visible_q(
+    user, *, organization: str, project: str | None = None, package: str | None = None, below: bool = True
+) -> Q:
+    """The rule for reading, as a filter on a model whose organization, project and package are at the
+    given paths (``"pk"`` for the model itself).
+
+    A row is readable through a grant on its organization, its project or its package; with ``below``,
+    also through a grant on something inside it (an organization is readable to whoever may read one of
+    its projects or packages, a project to whoever may read one of its packages).
+    """
+    if sees_everything(user):
+        return Q()
+    if not (user.is_authenticated and user.is_active):
+        return Q(pk__in=[])
+    grants = Grant.objects.filter(principal_q(user))
+    on_organizations = grants.filter(organization__isnull=False).values("organization_id")
+    on_projects = grants.filter(project__isnull=False)
+    on_packages = grants.filter(package__isnull=False)
+    readable = Q(**{f"{organization}__in": on_organizations})
     if project is not None:
-        scope |= Q(project=project)
+        readable |= Q(**{f"{project}__in": on_projects.values("project_id")})
+    elif below:
+        readable |= Q(**{f"{organization}__in": on_projects.values("project__organization_id")})
     if package is not None:
-        scope |= Q(package=package)
-    return Grant.objects.filter(principal_q(user)).filter(scope)
+        readable |= Q(**{f"{package}__in": on_packages.values("package_id")})
+    elif below and project is not None:
+        readable |= Q(**{f"{project}__in": on_packages.values("package__project_id")})
+    elif below:
+        readable |= Q(**{f"{organization}__in": on_packages.values("package__project__organization_id")})
+    return readable
 
 
 def effective_rank(user, obj) -> int:
     """The highest rank the user holds on ``obj`` (0 for none)."""
-    if user.is_authenticated and user.is_active and user.is_staff:
-        return ROLE_RANK[Role.ADMIN]
-    if not user.is_authenticated or not user.is_active:
-        return 0
-    roles = grants_reaching(user, obj).values_list("role", flat=True)
-    return max((ROLE_RANK[Role(role)] for role in roles), default=0)
+    return GrantSnapshot(user).rank(obj)
 
 
 def has_rank(user, obj, needed: int) -> bool:
@@ -79,11 +99,12 @@ class GrantSnapshot:
     """
 
     def __init__(self, user, *, generation: int | None = None):
-        self.everything = bool(user.is_authenticated and user.is_active and user.is_staff)
+        self.everything = sees_everything(user)
         # rank held on each organization, project and package (through a grant on that very object)
         self.organizations: dict[int, int] = {}
         self.projects: dict[int, int] = {}
         self.packages: dict[int, int] = {}
+        self._principal = principal_q(user)
         if self.everything or not (user.is_authenticated and user.is_active):
             return
         rows = _grants_of(user, generation)
@@ -97,42 +118,40 @@ class GrantSnapshot:
                 self.packages[package] = max(rank, self.packages.get(package, 0))
 
     @cached_property
+    def _below(self) -> tuple[set[int], set[int]]:
+        """(projects, organizations) holding a package or project granted to the user: one query."""
+        if not (self.projects or self.packages):
+            return set(), set()
+        rows = Grant.objects.filter(self._principal).filter(Q(project__isnull=False) | Q(package__isnull=False))
+        projects, organizations = set(), set()
+        for project_org, package_project, package_org in rows.values_list(
+            "project__organization_id", "package__project_id", "package__project__organization_id"
+        ):
+            if package_project is not None:
+                projects.add(package_project)
+            organizations.add(project_org if project_org is not None else package_org)
+        return projects, organizations
+
+    @property
     def projects_below(self) -> set[int]:
         """Projects holding a package granted to the user: visible through it."""
-        from packages_app.models import Package
+        return self._below[0]
 
-        if not self.packages:
-            return set()
-        return set(Package.objects.filter(pk__in=list(self.packages)).values_list("project_id", flat=True))
-
-    @cached_property
+    @property
     def organizations_below(self) -> set[int]:
         """Organizations holding a project or package granted to the user: visible through it."""
-        if not (self.projects or self.packages):
-            return set()
-        from packages_app.models import Package
-
-        return set(Project.objects.filter(pk__in=list(self.projects)).values_list("organization_id", flat=True)) | set(
-            Package.objects.filter(pk__in=list(self.packages)).values_list("project__organization_id", flat=True)
-        )
+        return self._below[1]
 
     def rank(self, obj) -> int:
-        """The highest rank held on ``obj``, as :func:`effective_rank` computes it."""
-        from packages_app.models import Package
-
+        """The highest rank held on ``obj``: from a grant on it or on what holds it."""
         if self.everything:
             return ROLE_RANK[Role.ADMIN]
-        if isinstance(obj, Organization):
-            return self.organizations.get(obj.pk, 0)
-        if isinstance(obj, Project):
-            return max(self.organizations.get(obj.organization_id, 0), self.projects.get(obj.pk, 0))
-        if isinstance(obj, Package):
-            return max(
-                self.organizations.get(obj.project.organization_id, 0),
-                self.projects.get(obj.project_id, 0),
-                self.packages.get(obj.pk, 0),
-            )
-        raise TypeError(f"no access scope for {type(obj).__name__}")
+        organization, project, package = scope_of(obj)
+        return max(
+            self.organizations.get(organization, 0),
+            self.projects.get(project, 0) if project is not None else 0,
+            self.packages.get(package, 0) if package is not None else 0,
+        )
 
     def readable_packages(self, packages, project):
         """``packages`` (a queryset of ``project``'s packages) narrowed to those the user may read."""

@@ -45,18 +45,9 @@ class TimestampedModel(models.Model):
 class OrganizationQuerySet(models.QuerySet):
     def visible_to(self, user) -> "OrganizationQuerySet":
         """Organizations the user may read: a grant on it, or on any project or package inside it."""
-        from registry.access import principal_q
+        from registry.access import visible_q
 
-        if user.is_staff and user.is_active:
-            return self
-        if not user.is_authenticated:
-            return self.none()
-        who = principal_q(user)
-        return self.filter(
-            Q(pk__in=Grant.objects.filter(who, organization__isnull=False).values("organization_id"))
-            | Q(pk__in=Grant.objects.filter(who, project__isnull=False).values("project__organization_id"))
-            | Q(pk__in=Grant.objects.filter(who, package__isnull=False).values("package__project__organization_id"))
-        )
+        return self.filter(visible_q(user, organization="pk"))
 
     def by_name(self, name: str) -> "OrganizationQuerySet":
         return self.filter(name__lower=name.lower()).order_by()  # one row: sorting it only costs
@@ -83,18 +74,9 @@ class Organization(TimestampedModel):
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ProjectQuerySet":
         """Projects the user may read: a grant on the project or its organization, or on a package in it."""
-        from registry.access import principal_q
+        from registry.access import visible_q
 
-        if user.is_staff and user.is_active:
-            return self
-        if not user.is_authenticated:
-            return self.none()
-        who = principal_q(user)
-        return self.filter(
-            Q(organization__in=Grant.objects.filter(who, organization__isnull=False).values("organization_id"))
-            | Q(pk__in=Grant.objects.filter(who, project__isnull=False).values("project_id"))
-            | Q(pk__in=Grant.objects.filter(who, package__isnull=False).values("package__project_id"))
-        )
+        return self.filter(visible_q(user, organization="organization", project="pk"))
 
     def by_name(self, organization: str, project: str) -> "ProjectQuerySet":
         # One row: the default ordering would join organizations only to sort it.

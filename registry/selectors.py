@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from registry.access import _scope_chain
+from registry.access import scope_of
 from registry.memo import GenerationMemo
 from registry.models import ROLE_RANK, Grant, Project, Role
 
@@ -29,13 +29,13 @@ def permissions_on(scope) -> list[dict]:
 
     One query whatever the number of grants (users and groups come with the grants).
     """
-    organization, project, package = _scope_chain(scope)
+    organization, project, package = scope_of(scope)
     own_field = "package" if package is not None else "project" if project is not None else "organization"
-    reaching = Q(organization=organization)
+    reaching = Q(organization_id=organization)
     if project is not None:
-        reaching |= Q(project=project)
+        reaching |= Q(project_id=project)
     if package is not None:
-        reaching |= Q(package=package)
+        reaching |= Q(package_id=package)
     rows: dict[str, dict] = {}
     for grant in Grant.objects.filter(reaching).select_related("user", "group").order_by("created_at"):
         row = rows.setdefault(

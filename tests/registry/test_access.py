@@ -136,3 +136,38 @@ def test_the_grant_snapshot_narrows_a_package_list_to_granted_packages(small_reg
     assert list(snapshot.readable_packages(Package.objects.filter(project=project), project)) == [
         small_registry["package"]
     ]
+
+
+# --- components: a grant on the project, its organization or its component package reaches them ----------
+
+
+@pytest.mark.parametrize(
+    ("scope", "sees_components"),
+    [
+        ("organization", True),
+        ("project", True),
+        ("component_package", True),
+        ("other_package", False),  # shows the project in v0 listings, but none of its components
+        (None, False),
+    ],
+)
+def test_the_component_rule_agrees_between_the_snapshot_and_the_queryset(scope, sees_components):
+    from components_app.models import Component
+    from components_app.selectors import component_area_rank
+    from packages_app.models import PackageKind
+
+    organization = OrganizationFactory(name="acme")
+    project = ProjectFactory(organization=organization, name="widgets")
+    component_package = PackageFactory(project=project, name="Widgets", kind=PackageKind.COMPONENTS)
+    other_package = PackageFactory(project=project, name="models")
+    component = Component.objects.create(project=project, name="Card", type="view")
+    user = UserFactory(username="reader")
+    scopes = {"component_package": {"package": component_package}, "other_package": {"package": other_package}}
+    if scope is not None:
+        target = scopes.get(scope) or {scope: {"organization": organization, "project": project}[scope]}
+        role = Role.MEMBER if scope == "organization" else Role.VIEWER
+        Grant.objects.create(user=user, role=role, **target)
+
+    in_queryset = Component.objects.visible_to(user).filter(pk=component.pk).exists()
+    by_snapshot = component_area_rank(GrantSnapshot(user), project) > 0
+    assert in_queryset == by_snapshot == sees_components
