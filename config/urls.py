@@ -1,18 +1,42 @@
-"""Top-level routes: the admin, the two API surfaces, the OpenAPI schema and docs, health checks."""
+"""Top-level routes: the landing page, the admin, the two API surfaces, the OpenAPI schema and docs, health checks."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from registry.views import api_aware_404, api_aware_500, healthz, readyz
+from registry.api.roots import ApiRootView
+from registry.views import api_aware_404, api_aware_500, favicon, healthz, landing, readyz, same_origin_only
+
+V0_ROOT_LINKS = {
+    "organizations": "organizations",
+    "search": "search?q=",
+    "projects": "organizations/{org}/projects",
+    "packages": "organizations/{org}/projects/{project}/packages",
+    "versions": "organizations/{org}/projects/{project}/packages/{package}/versions",
+}
+V1_ROOT_LINKS = {
+    "components": "organizations/{organizationId}/projects/{projectId}/components",
+    "dependencies": "organizations/{organizationId}/projects/{projectId}/dependencies",
+    "packages": "organizations/{organizationId}/projects/{projectId}/packages",
+}
 
 urlpatterns = [
+    path("", landing, name="landing"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # The docs work offline: Swagger UI and Redoc come from drf-spectacular-sidecar; Redoc's stock page asks
+    # Google for fonts, ours uses the system's; the policy keeps Redoc's bundle from fetching its CDN logo.
+    path("api/docs/", same_origin_only(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
+    path(
+        "api/redoc/",
+        same_origin_only(SpectacularRedocView.as_view(url_name="schema", template_name="registry/redoc.html")),
+        name="redoc",
+    ),
     path("api-auth/", include("rest_framework.urls")),
+    path("api/v0/", ApiRootView.as_view(name="Credible-style API (v0)", links=V0_ROOT_LINKS), name="api-v0-root"),
     path("api/v0/", include("config.api_v0_urls")),
+    path("v1/", ApiRootView.as_view(name="Metabind-style API (v1)", links=V1_ROOT_LINKS), name="api-v1-root"),
     path("v1/", include("components_app.api.urls")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -1,14 +1,61 @@
-"""Plain Django views: health, and error pages that answer API paths in their JSON envelope."""
+"""Plain Django views: the landing page, health, and error pages that answer API paths in their JSON envelope."""
 
 import logging
+from functools import wraps
 
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.http import require_safe
 from django.views.defaults import page_not_found, server_error
 
 from registry.api.envelopes import is_api_path
 from registry.api.exceptions import json_error
 
 logger = logging.getLogger("registry.api")
+
+
+# The landing page and the API docs load everything from this registry. The policy makes the browser hold
+# them to it: Redoc's bundle, for one, always asks a CDN for a logo; here that request is never made.
+SAME_ORIGIN_ONLY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",  # the docs' inline set-up scripts
+        "style-src 'self' 'unsafe-inline'",  # styles the pages and Redoc's components put inline
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        "worker-src 'self' blob:",  # Redoc's search runs in a worker made from a blob
+        "connect-src 'self'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ]
+)
+
+
+def same_origin_only(view):
+    """Send ``view``'s pages with a Content-Security-Policy that allows nothing from other hosts."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.headers.setdefault("Content-Security-Policy", SAME_ORIGIN_ONLY)
+        return response
+
+    return wrapped
+
+
+@same_origin_only
+@require_safe
+def landing(request):
+    """What the registry is, and the way to its staff console, API docs, API roots and health checks."""
+    return render(request, "registry/landing.html")
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for ``/favicon.ico`` whatever the page says; send them to the icon the pages name."""
+    return HttpResponseRedirect(static("registry/favicon.svg"))
 
 
 def healthz(request):
