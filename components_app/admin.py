@@ -8,10 +8,31 @@ from django.utils.html import format_html
 from components_app.models import Component, ComponentVersion, PackageComponent
 from packages_app import admin_views
 from packages_app.admin_actions import badge, project_filter
+from registry.admin_display import json_block, source_block, tag_list
+
+
+class SourceDisplayMixin:
+    """Read-only source, compiled output and schema in monospace blocks that keep their indentation."""
+
+    @admin.display(description="tags")
+    def tags_list(self, obj):
+        return tag_list(obj.tags)
+
+    @admin.display(description="content")
+    def content_source(self, obj):
+        return source_block(obj.content, language="typescript")
+
+    @admin.display(description="compiled")
+    def compiled_source(self, obj):
+        return source_block(obj.compiled, language="javascript")
+
+    @admin.display(description="schema")
+    def schema_json(self, obj):
+        return json_block(obj.schema)
 
 
 @admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):
+class ComponentAdmin(SourceDisplayMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "project",
@@ -33,14 +54,14 @@ class ComponentAdmin(admin.ModelAdmin):
         "status",
         "title",
         "description",
-        "tags",
+        "tags_list",
         "version",
         "last_published_version",
         "rolled_back_from",
         "author",
-        "content",
-        "compiled",
-        "schema",
+        "content_source",
+        "compiled_source",
+        "schema_json",
         "created_at",
         "updated_at",
     ]
@@ -88,12 +109,16 @@ class ComponentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ComponentVersion)
-class ComponentVersionAdmin(admin.ModelAdmin):
+class ComponentVersionAdmin(SourceDisplayMixin, admin.ModelAdmin):
     list_display = ["name", "version", "type", "project", "package_version_link", "created_by", "created_at"]
     list_filter = ["type", "component__project__organization", project_filter("component__project")]
     list_select_related = ["component__project__organization", "package_version__package", "created_by"]
     search_fields = ["name", "component__project__name", "package_version__version"]
-    readonly_fields = [f.name for f in ComponentVersion._meta.fields]
+    readonly_fields = [
+        {"content": "content_source", "compiled": "compiled_source", "schema": "schema_json"}.get(f.name, f.name)
+        for f in ComponentVersion._meta.fields
+    ]
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False

@@ -23,6 +23,8 @@ from packages_app.models import (
     Version,
 )
 from packages_app.services import PackageChanges, delete_package, set_archive_status, update_package
+from registry.admin_display import json_block, tag_list
+from registry.admin_forms import TagsAsListAdminMixin
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -71,7 +73,7 @@ def version_link(version_id, label):
 
 
 @admin.register(Package)
-class PackageAdmin(DeletedThroughServiceMixin, admin.ModelAdmin):
+class PackageAdmin(TagsAsListAdminMixin, DeletedThroughServiceMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "project",
@@ -175,7 +177,7 @@ class VersionAdmin(ReadOnlyAdmin):
         "package",
         "version",
         "description",
-        "tags",
+        "tags_list",
         "author",
         "artifact",
         "archive_status",
@@ -184,7 +186,7 @@ class VersionAdmin(ReadOnlyAdmin):
         "index_attempts",
         "index_started_at",
         "indexed_at",
-        "manifest",
+        "manifest_json",
         "created_at",
         "updated_at",
     ]
@@ -195,6 +197,14 @@ class VersionAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request, obj=None):
         # Nothing on the form is editable, but the status actions need the change permission.
         return super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+
+    @admin.display(description="tags")
+    def tags_list(self, obj):
+        return tag_list(obj.tags)
+
+    @admin.display(description="manifest (as published)")
+    def manifest_json(self, obj):
+        return json_block(obj.manifest)
 
     @admin.display(description="version", ordering="package__name")
     def label(self, obj):
@@ -289,7 +299,7 @@ class ArtifactReplicaInline(ReadOnlyInline):
 
 @admin.register(Artifact)
 class ArtifactAdmin(ReadOnlyAdmin):
-    list_display = ["sha256", "size", "media_type", "version_count", "created_at"]
+    list_display = ["short_sha256", "size", "media_type", "version_count", "created_at"]
     list_filter = ["media_type"]
     search_fields = ["sha256", "md5"]
     readonly_fields = ["sha256", "md5", "size", "media_type", "file", "created_at"]
@@ -301,6 +311,11 @@ class ArtifactAdmin(ReadOnlyAdmin):
     @admin.display(description="versions", ordering="versions_total")
     def version_count(self, obj):
         return obj.versions_total
+
+    @admin.display(description="sha256", ordering="sha256")
+    def short_sha256(self, obj):
+        # 64 hex digits would take half the list's width; the full digest is on the artifact's page.
+        return format_html('<code title="{}">{}…</code>', obj.sha256, obj.sha256[:16])
 
 
 @admin.register(ArtifactReplica)
@@ -343,4 +358,9 @@ class IndexEntryAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "version__package__project__organization"]
     list_select_related = ["version__package"]
     search_fields = ["name", "path", "doc", "version__package__name"]
-    readonly_fields = ["version", "kind", "name", "path", "line", "parent", "doc", "data"]
+    readonly_fields = ["version", "kind", "name", "path", "line", "parent", "doc", "data_json"]
+    fields = readonly_fields
+
+    @admin.display(description="data")
+    def data_json(self, obj):
+        return json_block(obj.data)

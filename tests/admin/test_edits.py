@@ -48,7 +48,7 @@ def test_adding_a_project_in_the_console_creates_it(staff_client, organization):
 def test_editing_a_package_updates_its_metadata(staff_client, package):
     url = reverse("admin:packages_app_package_change", args=[package.pk])
 
-    response = staff_client.post(url, {"description": "The ledger", "replication_count": 3, "tags": '["finance"]'})
+    response = staff_client.post(url, {"description": "The ledger", "replication_count": 3, "tags": "finance"})
 
     assert response.status_code == 302
     package.refresh_from_db()
