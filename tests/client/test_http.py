@@ -151,8 +151,8 @@ def test_plain_progress_prints_quarter_steps_and_a_summary():
     progress.finish()
 
     lines = stream.getvalue().splitlines()
-    assert [line.split(": ")[1].split(" ")[0] for line in lines[:3]] == ["25%", "50%", "75%"]
-    assert lines[3].startswith("upload x: done, 400 B in ")
+    assert [line.split(": ")[1].split(" ")[0] for line in lines[:4]] == ["25%", "50%", "75%", "100%"]
+    assert lines[4].startswith("upload x: done, 400 B in ")
 
 
 class _CutStream(httpx.SyncByteStream):
@@ -219,4 +219,4 @@ def test_plain_progress_prints_one_line_when_a_single_chunk_crosses_several_quar
     progress.advance(400)
     progress.finish()
 
-    assert [line.split(": ")[1].split(" ")[0] for line in stream.getvalue().splitlines()] == ["75%", "done,"]
+    assert [line.split(": ")[1].split(" ")[0] for line in stream.getvalue().splitlines()] == ["100%", "done,"]
