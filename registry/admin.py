@@ -1,9 +1,15 @@
 """The staff console for organizations, projects, grants and tokens."""
 
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
 
-from packages_app.admin_actions import DeletedThroughServiceMixin, confirm_then
+from packages_app.admin_actions import DeletedThroughServiceMixin, badge, confirm_then
+from registry.admin_forms import GrantAdminForm, IssueTokenForm, principal_label
 from registry.models import ApiToken, Grant, Organization, OrganizationGroup, Project, ProjectDependency
 from registry.services import (
     Changes,
@@ -108,10 +114,39 @@ class ProjectDependencyAdmin(admin.ModelAdmin):
         return False
 
 
+class GrantScopeFilter(admin.SimpleListFilter):
+    title = "on"
+    parameter_name = "on"
+
+    def lookups(self, request, model_admin):
+        return [("organization", "an organization"), ("project", "a project"), ("package", "a package")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("organization", "project", "package"):
+            return queryset.filter(**{f"{self.value()}__isnull": False})
+        return queryset
+
+
+class GrantPrincipalFilter(admin.SimpleListFilter):
+    title = "given to"
+    parameter_name = "to"
+
+    def lookups(self, request, model_admin):
+        return [("user", "a user"), ("group", "a group")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("user", "group"):
+            return queryset.filter(**{f"{self.value()}__isnull": False})
+        return queryset
+
+
 @admin.register(Grant)
 class GrantAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "role", "organization", "project", "package", "user", "group", "created_at"]
-    list_filter = ["role"]
+    form = GrantAdminForm  # a duplicate or misshapen grant is explained in words, not by constraint name
+    # One column for who and one for where: the five nullable foreign keys made the list too wide to read.
+    list_display = ["principal", "role", "scope", "created_at"]
+    list_display_links = ["principal"]
+    list_filter = ["role", GrantScopeFilter, GrantPrincipalFilter]
     list_select_related = ["organization", "project__organization", "package__project__organization", "user", "group"]
     search_fields = [
         "user__username",
@@ -122,6 +157,20 @@ class GrantAdmin(admin.ModelAdmin):
         "package__name",
     ]
     autocomplete_fields = ["organization", "project", "package", "user", "group"]
+    fieldsets = [
+        ("Where", {"fields": ["organization", "project", "package"]}),
+        ("Who", {"fields": ["user", "group"]}),
+        (None, {"fields": ["role"]}),
+    ]
+
+    @admin.display(description="user or group", ordering="user__email")
+    def principal(self, obj):
+        return principal_label(user=obj.user, group=obj.group)
+
+    @admin.display(description="on")
+    def scope(self, obj):
+        kind = "organization" if obj.organization_id else "project" if obj.project_id else "package"
+        return format_html('<span class="quiet">{}</span> {}', kind, obj.scope)
 
 
 @admin.register(OrganizationGroup)
@@ -136,29 +185,80 @@ class OrganizationGroupAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = [
-        "name",
-        "prefix",
-        "user",
-        "group",
-        "read_only",
-        "created_at",
-        "expires_at",
-        "revoked_at",
-        "last_used_at",
-    ]
-    list_filter = ["read_only", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = ["name", "prefix", "owner", "read_only", "state", "created_at", "last_used_at"]
+    list_filter = ["read_only", ("revoked_at", admin.EmptyFieldListFilter), ("group", admin.EmptyFieldListFilter)]
     list_select_related = ["user", "group"]
-    search_fields = ["name", "prefix", "user__username", "group__name"]
+    search_fields = ["name", "prefix", "user__username", "user__email", "group__name"]
     fields = ["user", "group", "name", "prefix", "read_only", "expires_at", "created_at", "last_used_at", "revoked_at"]
     # A token is what it was issued as: moving it to another user or widening it is not an edit, and
     # revoking goes through the action (and its service).
     readonly_fields = fields
     actions = ["revoke"]
 
-    def has_add_permission(self, request):
-        # The secret must be shown once, to its owner: tokens are issued through the API or the CLI.
-        return False
+    @admin.display(description="user or group", ordering="user__username")
+    def owner(self, obj):
+        return f"group:{obj.group.name}" if obj.group_id else obj.user.get_username()
+
+    @admin.display(description="state", ordering="revoked_at")
+    def state(self, obj):
+        if obj.revoked_at is not None:
+            return badge("deleted", f"Revoked {obj.revoked_at:%Y-%m-%d}")
+        if obj.is_expired:
+            return badge("failed", f"Expired {obj.expires_at:%Y-%m-%d}")
+        if obj.expires_at is not None:
+            return badge("indexed", f"Active until {obj.expires_at:%Y-%m-%d}")
+        return badge("indexed", "Active")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Issue a token through the token services and show its secret once, on this response only.
+
+        The secret is never stored (only its digest is) nor put in a session, message or redirect: the
+        page that shows it is the answer to the POST, marked not to be cached. Reloading it re-posts
+        the form, which the service refuses (the name is taken), so the secret cannot be shown again.
+        """
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = IssueTokenForm(request.POST or None)
+        user_field = form.fields["user"]
+        user_field.widget = AutocompleteSelect(ApiToken._meta.get_field("user"), self.admin_site)
+        user_field.widget.choices = user_field.choices  # what the field gives a widget it was built with
+        if request.method == "POST" and form.is_valid():
+            issued = form.issue(issuer=request.user)
+            if issued is not None:
+                token, secret = issued
+                self.log_addition(request, token, [{"added": {}}])
+                response = TemplateResponse(
+                    request,
+                    "admin/registry/apitoken/issued.html",
+                    {**self._page_context(request, title="API token issued"), "token": token, "secret": secret},
+                )
+                response["Cache-Control"] = "no-store"
+                return response
+        adminform = helpers.AdminForm(
+            form,
+            [(None, {"fields": ["user", "group", "name", "read_only", "expires_at"]})],
+            {},
+            model_admin=self,
+        )
+        return TemplateResponse(
+            request,
+            "admin/registry/apitoken/add.html",
+            {
+                **self._page_context(request, title="Add API token"),
+                "adminform": adminform,
+                "errors": helpers.AdminErrorList(form, []),
+                "media": self.media + adminform.media,
+            },
+        )
+
+    def _page_context(self, request, *, title: str) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "subtitle": None,
+            "has_view_permission": self.has_view_permission(request),
+        }
 
     @admin.action(description="Revoke selected tokens…", permissions=["change"])
     def revoke(self, request, queryset):

@@ -133,13 +133,13 @@ class GrantAdminForm(forms.ModelForm):
         principals = [name for name in PRINCIPAL_FIELDS if data.get(name)]
         if len(scopes) != 1 and not any(name in self.errors for name in SCOPE_FIELDS):
             self.add_error(
-                scopes[-1] if scopes else "organization",
+                "organization",  # the first field of "Where"; it also keeps the constraints from repeating it
                 "A grant is on exactly one organization, project or package: choose one of them"
                 + (f" (not {' and '.join(scopes)})." if scopes else "."),
             )
         if len(principals) != 1 and not any(name in self.errors for name in PRINCIPAL_FIELDS):
             self.add_error(
-                principals[-1] if principals else "user",
+                "user",
                 "A grant is given to one user or one group: choose one" + (", not both." if principals else "."),
             )
         if self.errors:
