@@ -5,6 +5,7 @@ login page) and checks the model admin's view permission itself.
 """
 
 import difflib
+from dataclasses import dataclass
 from itertools import pairwise
 from time import perf_counter
 
@@ -13,6 +14,8 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from packages_app.admin_selectors import GraphData, dependents_graph, locked_closure_graph
 from packages_app.graph_svg import Edge, Node, render_svg
@@ -238,6 +241,71 @@ def package_check_view(model_admin, request, object_id):
 DRAFT = "draft"
 
 
+@dataclass(frozen=True)
+class DiffSide:
+    number: int | None
+    html: str  # escaped text, changed characters wrapped in <span class="diff_chg">
+    mark: str  # "", "diff_sub", "diff_add" or "diff_chg": the class of the whole cell
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    left: DiffSide
+    right: DiffSide
+
+
+NO_LINE = DiffSide(number=None, html="", mark="")
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` escaped, with each (start, end) span wrapped as a changed stretch."""
+    out, at = [], 0
+    for start, end in spans:
+        out.append(escape(text[at:start]))
+        out.append(f'<span class="diff_chg">{escape(text[start:end])}</span>')
+        at = end
+    out.append(escape(text[at:]))
+    return mark_safe("".join(out))  # every piece escaped above
+
+
+def side_by_side(before: list[str], after: list[str]) -> list[DiffRow]:
+    """Rows of a two-column diff: equal lines side by side, removed lines on the left, added on the right,
+    and replaced lines paired with the characters that changed marked (difflib's SequenceMatcher)."""
+    rows: list[DiffRow] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if tag == "equal":
+            rows.extend(
+                DiffRow(DiffSide(i + 1, escape(before[i]), ""), DiffSide(j + 1, escape(after[j]), ""))
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+            )
+            continue
+        left, right = list(range(i1, i2)), list(range(j1, j2))
+        for k in range(max(len(left), len(right))):
+            i = left[k] if k < len(left) else None
+            j = right[k] if k < len(right) else None
+            if i is not None and j is not None:
+                chars = difflib.SequenceMatcher(None, before[i], after[j], autojunk=False).get_opcodes()
+                rows.append(
+                    DiffRow(
+                        DiffSide(
+                            i + 1,
+                            _marked(before[i], [(a1, a2) for t, a1, a2, _, _ in chars if t != "equal" and a2 > a1]),
+                            "diff_chg",
+                        ),
+                        DiffSide(
+                            j + 1,
+                            _marked(after[j], [(b1, b2) for t, _, _, b1, b2 in chars if t != "equal" and b2 > b1]),
+                            "diff_chg",
+                        ),
+                    )
+                )
+            elif i is not None:
+                rows.append(DiffRow(DiffSide(i + 1, escape(before[i]), "diff_sub"), NO_LINE))
+            else:
+                rows.append(DiffRow(NO_LINE, DiffSide(j + 1, escape(after[j]), "diff_add")))
+    return rows
+
+
 def component_diff_view(model_admin, request, object_id):
     """A side-by-side diff of a component's content between two of its versions or the current draft."""
     from components_app.models import Component
@@ -257,9 +325,6 @@ def component_diff_view(model_admin, request, object_id):
         return f"draft ({component.status})" if choice == DRAFT else f"version {choice}"
 
     before, after = content_of(left).splitlines(), content_of(right).splitlines()
-    table = difflib.HtmlDiff(wrapcolumn=90).make_table(
-        before, after, fromdesc=label_of(left), todesc=label_of(right), context=False
-    )
     return TemplateResponse(
         request,
         "admin/components_app/component/diff.html",
@@ -271,7 +336,9 @@ def component_diff_view(model_admin, request, object_id):
             choices=[(choice, label_of(choice)) for choice in choices],
             left=left,
             right=right,
-            diff_table=table,  # HtmlDiff escapes the content it lays out
+            left_label=label_of(left),
+            right_label=label_of(right),
+            rows=side_by_side(before, after),
             identical=before == after,
             changed_lines=sum(1 for line in difflib.ndiff(before, after) if line[:1] in "+-"),
         ),

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from components_app.services import create_component, publish_package, update_component
+from packages_app.admin_views import side_by_side
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,16 @@ def test_diff_between_two_versions_shows_the_changed_lines(staff_client, chart):
     assert response.context["changed_lines"] == 3  # b removed; B and c added
     assert '<span class="diff_chg">b</span>' in html  # b became B
     assert '<span class="diff_chg">B</span>' in html
-    assert '<span class="diff_add">line&nbsp;c</span>' in html
+    assert '<td class="code diff_add">line c</td>' in html
+
+
+def test_diff_rows_pair_lines_and_keep_their_indentation_and_escape_their_text():
+    rows = side_by_side(["if (a) {", "    go();", "}"], ["if (a) {", "    stop(<b>);", "    go();", "}"])
+
+    assert [(row.left.number, row.right.number) for row in rows] == [(1, 1), (None, 2), (2, 3), (3, 4)]
+    added = rows[1].right
+    assert (added.mark, added.html) == ("diff_add", "    stop(&lt;b&gt;);")
+    assert rows[2].left.html == rows[2].right.html == "    go();"
 
 
 def test_diff_defaults_to_the_latest_version_against_the_draft(staff_client, chart):
@@ -50,7 +60,7 @@ def test_diff_defaults_to_the_latest_version_against_the_draft(staff_client, cha
 
     assert (response.context["left"], response.context["right"]) == ("2", "draft")
     assert response.context["changed_lines"] == 1
-    assert "line&nbsp;d" in response.content.decode()
+    assert '<td class="code diff_add">line d</td>' in response.content.decode()
 
 
 def test_diff_of_identical_content_says_so(staff_client, chart):
