@@ -133,6 +133,8 @@ class PackageListView(V0View):
 @extend_schema(parameters=path_parameters("org", "project", "package"))
 class PackageDetailView(PackageLookupMixin, V0View):
     serializer_class = PackageSerializer
+    # POST is create-or-update: the browsable API's form has its four multipart parts.
+    input_serializers = {"POST": PackageUploadSerializer, "PATCH": PackagePartSerializer}
     parser_classes = [MultiPartParser, JSONParser, FormParser]
 
     def initialize_request(self, request, *args, **kwargs):
@@ -270,6 +272,7 @@ class VersionListView(PackageLookupMixin, V0View):
 @extend_schema(parameters=path_parameters("org", "project", "package", "version_id"))
 class VersionDetailView(PackageLookupMixin, V0View):
     serializer_class = VersionSerializer
+    input_serializers = {"PATCH": VersionUpdateSerializer}
 
     @extend_schema(
         tags=VERSIONS,

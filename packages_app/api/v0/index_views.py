@@ -15,7 +15,7 @@ from packages_app.indexing import request_reindex
 from packages_app.indexing.selectors import SEARCH_MAX_QUERY, hydrate, search_rows, version_contents
 from packages_app.models import IndexEntry, IndexKind, Version
 from registry.access import WRITE
-from registry.api.v0.common import COMMON_ERRORS, WRITE_ERRORS, V0View, error, path_parameters
+from registry.api.v0.common import COMMON_ERRORS, WRITE_ERRORS, NoBodySerializer, V0View, error, path_parameters
 from registry.errors import validation_failed
 
 INDEX = ["v0 index and search"]
@@ -114,6 +114,7 @@ class VersionContentsView(PackageLookupMixin, V0View):
 @extend_schema(parameters=path_parameters("org", "project", "package", "version_id"))
 class VersionReindexView(PackageLookupMixin, V0View):
     serializer_class = VersionSerializer
+    input_serializers = {"POST": NoBodySerializer}
     queryset = Version.objects.none()
 
     @extend_schema(

@@ -28,6 +28,10 @@ class ErrorSerializer(serializers.Serializer):
     details = serializers.DictField(required=False, help_text="Present when there is more to say")
 
 
+class NoBodySerializer(serializers.Serializer):
+    """For a method that takes no body: the browsable API shows its button and no fields."""
+
+
 def error(description: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=description)
 
@@ -109,6 +113,13 @@ class V0View(GenericAPIView):
 
     pagination_class = V0Pagination
     schema = V0AutoSchema()
+    # What each method reads from the body, by method; other methods (and the responses) use
+    # ``serializer_class``. The browsable API's forms and OPTIONS describe a method by this.
+    input_serializers: dict = {}
+
+    def get_serializer_class(self):
+        method = getattr(getattr(self, "request", None), "method", None)
+        return self.input_serializers.get(method, self.serializer_class)
 
     @cached_property
     def grants(self) -> GrantSnapshot:

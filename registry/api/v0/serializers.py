@@ -72,6 +72,13 @@ class PermissionRequestSerializer(serializers.Serializer):
     notifyPeople = serializers.BooleanField(required=False, default=False, help_text="Accepted and ignored")
 
 
+class GroupTokenRequestSerializer(serializers.Serializer):
+    """The browsable API's form for a new group token. Clients send the same as query parameters."""
+
+    name = serializers.CharField(max_length=100, help_text="The token's name, unique in the group")
+    expiresAt = serializers.DateTimeField(required=False, help_text="ISO 8601 expiry (default: 99 years from now)")
+
+
 class GroupTokenFields(serializers.Serializer):
     """What Credible answers about a group token."""
 

@@ -19,6 +19,7 @@ from registry.api.v0.common import COMMON_ERRORS, LIST_HEADERS, WRITE_ERRORS, V0
 from registry.api.v0.serializers import (
     GroupMembersRequestSerializer,
     GroupMembersSerializer,
+    GroupTokenRequestSerializer,
     GroupTokenSerializer,
     ListedGroupTokenSerializer,
     OrganizationCreateSerializer,
@@ -49,6 +50,7 @@ def validated(serializer_class, data, *, partial: bool = False) -> dict:
 
 class OrganizationListView(V0View):
     serializer_class = OrganizationSerializer
+    input_serializers = {"POST": OrganizationCreateSerializer}
     queryset = Organization.objects.none()  # for the schema generator only
 
     @extend_schema(
@@ -77,6 +79,7 @@ class OrganizationListView(V0View):
 @extend_schema(parameters=path_parameters("org"))
 class OrganizationDetailView(V0View):
     serializer_class = OrganizationSerializer
+    input_serializers = {"PATCH": OrganizationUpdateSerializer}
 
     @extend_schema(
         tags=ORGANIZATIONS, summary="Get an organization", responses={200: OrganizationSerializer, **COMMON_ERRORS}
@@ -115,6 +118,7 @@ class OrganizationDetailView(V0View):
 @extend_schema(parameters=path_parameters("org"))
 class ProjectListView(V0View):
     serializer_class = ProjectSerializer
+    input_serializers = {"POST": ProjectCreateSerializer}
     queryset = Project.objects.none()  # for the schema generator only
 
     @extend_schema(
@@ -150,6 +154,7 @@ class ProjectListView(V0View):
 @extend_schema(parameters=path_parameters("org", "project"))
 class ProjectDetailView(V0View):
     serializer_class = ProjectSerializer
+    input_serializers = {"PATCH": ProjectUpdateSerializer}
 
     @extend_schema(tags=PROJECTS, summary="Get a project", responses={200: ProjectSerializer, **COMMON_ERRORS})
     def get(self, request, org, project):
@@ -185,6 +190,7 @@ class PermissionsMixin:
     """Permission endpoints for one kind of resource; subclasses say how to find it."""
 
     serializer_class = PermissionSerializer
+    input_serializers = {"POST": PermissionRequestSerializer}
     queryset = Grant.objects.none()  # for the schema generator only
 
     def get_scope(self):
@@ -263,6 +269,7 @@ ProjectPermissionListView, ProjectPermissionDetailView = permission_views(
 @extend_schema(parameters=path_parameters("org", "group"))
 class GroupTokenView(V0View):
     serializer_class = GroupTokenSerializer
+    input_serializers = {"POST": GroupTokenRequestSerializer}  # the browsable form; clients send query parameters
     queryset = ApiToken.objects.none()  # for the schema generator only
 
     @extend_schema(
@@ -337,6 +344,7 @@ class GroupTokenDetailView(V0View):
 @extend_schema(parameters=path_parameters("org", "group"))
 class GroupMembersView(V0View):
     serializer_class = GroupMembersSerializer
+    input_serializers = {"POST": GroupMembersRequestSerializer}
 
     @extend_schema(
         tags=GROUPS,
