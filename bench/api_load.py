@@ -67,8 +67,8 @@ def seed() -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from packages_app.blobs import digest_stream, store_artifact
     from packages_app.models import IndexStatus, Package, UsedVersionNumber, Version
-    from packages_app.services import digest_stream, store_artifact
     from registry.models import Grant, Organization, Project, Role
     from registry.tokens import issue_token
 

@@ -125,8 +125,9 @@ def large_archive(files: int = 10_000) -> bytes:
 
 
 def _publish(project, name: str, data: bytes):
+    from packages_app.blobs import digest_stream, store_artifact
     from packages_app.models import Package
-    from packages_app.services import create_version, digest_stream, store_artifact
+    from packages_app.publishing import create_version
 
     package = Package.objects.create(project=project, name=name, resource_identifier=f"bench/{name}")
     stream = io.BytesIO(data)

@@ -27,10 +27,12 @@ from components_app.models import (
     ComponentVersion,
     PackageComponent,
 )
-from packages_app.models import LockEntry, Package, PackageKind, UsedVersionNumber, Version
-from packages_app.resolution import parse_requirements, record_dependencies, resolve
-from packages_app.services import create_version, default_resource_identifier, digest_stream, store_artifact
-from packages_app.tasks import schedule_indexing, schedule_replication
+from packages_app.blobs import digest_stream, store_artifact
+from packages_app.models import LockEntry, Package, PackageKind, Version
+from packages_app.publishing import add_version, invalid_version, number_used, version_exists
+from packages_app.resolution import parse_requirements
+from packages_app.resolution.errors import cycle_error
+from packages_app.services import default_resource_identifier
 from registry.errors import RegistryError, validation_failed
 from registry.models import Organization, Project, ProjectDependency
 from registry.naming import NAME_MAX_LENGTH, NAME_PATTERN, is_strict_version, parse_version
@@ -410,17 +412,6 @@ class PublishResult:
     validation: dict = field(default_factory=dict)
 
 
-def _invalid_version(provided, **details) -> RegistryError:
-    return RegistryError(
-        "INVALID_VERSION",
-        "Version must follow semantic versioning (MAJOR.MINOR.PATCH)"
-        if "expected" in details
-        else f"Version {provided} must be greater than the latest version {details.get('latest')}",
-        status=400,
-        details={"provided": provided, **details},
-    )
-
-
 def _component_package_for_publish(project: Project) -> Package:
     # Locked like a v0 publish locks it, so the two kinds of publish to one package take turns.
     package = Package.objects.select_for_update().named(project, project.name).first()
@@ -520,20 +511,13 @@ def publish_package(*, project: Project, version: str, description: str = "", ta
     """
     project = lock_project(project)
     if not isinstance(version, str) or parse_version(version) is None:
-        raise _invalid_version(version, expected="X.Y.Z format")
+        raise invalid_version(version)
     package = _component_package_for_publish(project)
-    if (
-        package.versions.filter(version=version).exists()
-        or UsedVersionNumber.objects.filter(
-            project=project, package_name=package.name.lower(), version=version
-        ).exists()
-    ):
-        raise RegistryError(
-            "VERSION_EXISTS", f"Package version {version} already exists", status=409, details={"version": version}
-        )
+    if number_used(package=package, version=version):
+        raise version_exists(version)
     previous = package.versions.newest_first().first()
     if previous is not None and parse_version(version) <= parse_version(previous.version):
-        raise _invalid_version(version, latest=previous.version)
+        raise invalid_version(version, latest=previous.version)
 
     components = list(Component.objects.filter(project=project, status__in=LIVE_STATUSES).order_by("name"))
     if not components:
@@ -546,20 +530,12 @@ def publish_package(*, project: Project, version: str, description: str = "", ta
 
     dependencies = _declared_dependencies(project)
     declared = _as_references(dependencies)
-    requirements = resolution = None
+    requirements = []
     if dependencies:
         requirements = parse_requirements(project=project, declared=declared, user=author)
         loop = _loop_back(package=package, version=version, dependencies=dependencies)
         if loop:
-            raise RegistryError(
-                "CIRCULAR_DEPENDENCY",
-                "Package dependency cycle detected: " + " -> ".join(loop),
-                status=409,
-                details={"cycle": loop},
-            )
-        resolution = resolve(
-            root_label=f"{package.name}@{version}", requirements=requirements, root_package_id=package.pk
-        )
+            raise cycle_error(loop)
 
     # The number each component is published at in this package.
     numbers: dict = {}
@@ -597,7 +573,7 @@ def publish_package(*, project: Project, version: str, description: str = "", ta
     )
     stream = io.BytesIO(data)
     artifact = store_artifact(stream=stream, digests=digest_stream(stream), media_type="application/zip")
-    new_version = create_version(
+    new_version = add_version(
         package=package,
         version=version,
         artifact=artifact,
@@ -605,6 +581,7 @@ def publish_package(*, project: Project, version: str, description: str = "", ta
         manifest=manifest,
         description=description,
         tags=list(tags or []),
+        requirements=requirements,
     )
 
     republished = [c for c in components if c.status != ComponentStatus.PUBLISHED]
@@ -643,11 +620,6 @@ def publish_package(*, project: Project, version: str, description: str = "", ta
             if numbers.get(component_id) == number
         ]
     )
-    if dependencies:
-        record_dependencies(version=new_version, requirements=requirements, resolution=resolution)
-    schedule_indexing(new_version.id)
-    if new_version.package.replication_count > 1:  # the primary copy alone is recorded by store_artifact
-        schedule_replication(artifact_id=new_version.artifact_id)
     return PublishResult(
         version=new_version,
         validation=_validation_report(components=components, numbers=numbers, previous=previous),

@@ -6,8 +6,6 @@ import random
 from celery import shared_task
 from django.db import transaction
 
-from registry.after_response import after_response
-
 logger = logging.getLogger(__name__)
 
 INDEX_MAX_RETRIES = 6
@@ -58,26 +56,13 @@ def _enqueue_indexing(version_id: int) -> None:
         logger.warning("could not enqueue indexing of version %s; the sweeper will", version_id, exc_info=True)
 
 
-def _send_when_answered(send) -> None:
-    """After commit: a message for the broker waits until the response is out; in-process work does not.
-
-    The client of a publish need not wait for the broker round trip. Without a broker the task itself
-    runs here, inline, as before the answer: the embedded mode stays one request at a time.
-    """
-    from config.celery import app
-
-    if app.conf.task_always_eager:
-        send()
-    else:
-        after_response(send)
-
-
 def schedule_indexing(version_id: int) -> None:
-    """Enqueue indexing once the current transaction commits (and the response is sent).
+    """Enqueue indexing once the current transaction commits (a rolled-back publish enqueues nothing).
 
-    In-process when no broker is configured.
+    Without a broker (``task_always_eager``, the embedded default) the task runs right there, in the
+    request, after the commit.
     """
-    transaction.on_commit(lambda: _send_when_answered(lambda: _enqueue_indexing(version_id)))
+    transaction.on_commit(lambda: _enqueue_indexing(version_id))
 
 
 ORPHAN_SWEEP_LOCK_KEY = "registry:sweep-orphan-blobs"
@@ -88,7 +73,7 @@ def sweep_orphan_blobs_task() -> dict:
     """Periodic: remove artifacts and blobs no version references, past the grace window. Never overlaps."""
     from django.core.cache import cache
 
-    from packages_app.services import sweep_orphan_blobs
+    from packages_app.blobs import sweep_orphan_blobs
 
     if not cache.add(ORPHAN_SWEEP_LOCK_KEY, "running", timeout=3600):
         return {"skippedOverlap": True}
@@ -149,10 +134,8 @@ def _enqueue_quietly(task, *args) -> None:
 
 
 def schedule_replication(*, artifact_id: int | None = None, package_id: int | None = None) -> None:
-    """After commit (and the response), copy one new artifact, or every artifact of a package whose replicationCount grew."""
+    """After commit, copy one new artifact, or every artifact of a package whose replicationCount grew."""
     if artifact_id is not None:
-        transaction.on_commit(
-            lambda: _send_when_answered(lambda: _enqueue_quietly(replicate_artifact_task, artifact_id))
-        )
+        transaction.on_commit(lambda: _enqueue_quietly(replicate_artifact_task, artifact_id))
     if package_id is not None:
-        transaction.on_commit(lambda: _send_when_answered(lambda: _enqueue_quietly(replicate_package_task, package_id)))
+        transaction.on_commit(lambda: _enqueue_quietly(replicate_package_task, package_id))

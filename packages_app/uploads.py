@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
-from packages_app.services import Digests
+from packages_app.blobs import Digests
 from registry.errors import RegistryError
 
 # Bigger chunks than Django's 64 KiB mean fewer Python-level iterations per upload (throughput).

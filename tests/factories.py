@@ -6,9 +6,11 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from packages_app.blobs import digest_stream, store_artifact
 from packages_app.demo import build_malloy_archive
 from packages_app.models import Package
-from packages_app.services import create_version, default_resource_identifier, digest_stream, store_artifact
+from packages_app.publishing import create_version
+from packages_app.services import default_resource_identifier
 from registry.models import Grant, Organization, Project, Role
 from registry.tokens import issue_token
 

@@ -28,12 +28,12 @@ from packages_app.api.serializers import (
     VersionSerializer,
     VersionUpdateSerializer,
 )
+from packages_app.blobs import digest_stream
 from packages_app.models import Package, Version, attach_latest
 from packages_app.replication import open_healthy_copy, signed_download_url
 from packages_app.uploads import DigestingUploadHandler
 from registry.access import ADMIN, WRITE
 from registry.api.envelopes import error_body
-from registry.api.read_cache import cached_read, conditional_read, etag_matches
 from registry.api.v0.common import COMMON_ERRORS, LIST_HEADERS, WRITE_ERRORS, V0View, error, path_parameters
 from registry.api.v0.views import permission_views
 from registry.errors import not_found, validation_failed
@@ -208,7 +208,7 @@ class PackageDetailView(PackageLookupMixin, V0View):
         package_file = request.FILES.get("packageFile")
         upload = None
         if package_file is not None:
-            digests = getattr(package_file, "digests", None) or services.digest_stream(package_file)
+            digests = getattr(package_file, "digests", None) or digest_stream(package_file)
             upload = services.UploadedArchive(stream=package_file, digests=digests)
         md5_hash = request.data.get("md5Hash")
         if md5_hash is not None and not isinstance(md5_hash, str):

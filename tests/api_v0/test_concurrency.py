@@ -9,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, transaction
 
+from packages_app.blobs import Digests
 from packages_app.models import Artifact, Package, Version
-from packages_app.services import Digests, PackageChanges, UploadedArchive, publish_package
+from packages_app.services import PackageChanges, UploadedArchive, publish_package
 from registry.errors import RegistryError
 from tests.api_v0.conftest import archive_for, upload
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory

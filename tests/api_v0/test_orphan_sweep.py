@@ -7,8 +7,8 @@ import time
 import pytest
 from django.core.management import call_command
 
+from packages_app.blobs import digest_stream, store_artifact, sweep_orphan_blobs
 from packages_app.models import Artifact, Version, artifact_key
-from packages_app.services import digest_stream, store_artifact, sweep_orphan_blobs
 from packages_app.tasks import ORPHAN_SWEEP_LOCK_KEY, sweep_orphan_blobs_task
 from tests.api_v0.conftest import archive_for, upload
 
@@ -103,9 +103,9 @@ def test_a_publish_whose_artifact_the_sweep_removes_mid_flight_is_503_and_stores
 ):
     # The insert met an existing row, which the sweep deleted before our lock could take it (its blob
     # goes too): the publish must not reference it.
-    from packages_app import services
+    from packages_app import blobs
 
-    monkeypatch.setattr(services, "insert_unless_conflict", lambda instance, **kwargs: False)
+    monkeypatch.setattr(blobs, "insert_unless_conflict", lambda instance, **kwargs: False)
     response = upload(as_modeler, version="1.0.0")
     assert response.status_code == 503
     assert response.json()["code"] == "ARTIFACT_GONE"

@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import TemporaryUploadedFile
 
+from packages_app.blobs import digest_stream, store_blob, sweep_orphan_blobs
 from packages_app.models import artifact_key
-from packages_app.services import digest_stream, store_blob, sweep_orphan_blobs
 from packages_app.storage import PARTIAL_PREFIX
 
 pytestmark = pytest.mark.django_db

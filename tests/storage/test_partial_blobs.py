@@ -7,8 +7,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
+from packages_app.blobs import digest_stream, store_artifact
 from packages_app.models import artifact_key
-from packages_app.services import digest_stream, store_artifact
 
 pytestmark = pytest.mark.django_db
 

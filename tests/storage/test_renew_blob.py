@@ -8,9 +8,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
-from packages_app import services
+from packages_app import blobs
+from packages_app.blobs import digest_stream, store_blob
 from packages_app.models import artifact_key
-from packages_app.services import digest_stream, store_blob
 from packages_app.storage import renew_blob
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_a_blob_deleted_between_the_look_and_the_renewal_is_written_again(artifa
         storage.delete(name)
         return False
 
-    monkeypatch.setattr(services, "renew_blob", swept_meanwhile)
+    monkeypatch.setattr(blobs, "renew_blob", swept_meanwhile)
     assert store_blob(stream=io.BytesIO(DATA), key=key, size=digests.size) is True
     with storage.open(key, "rb") as handle:
         assert handle.read() == DATA

@@ -3,8 +3,9 @@
 import pytest
 from django.core.files.storage import storages
 
+from packages_app.blobs import sweep_orphan_blobs
 from packages_app.models import Artifact, ArtifactReplica, artifact_key
-from packages_app.services import PackageChanges, sweep_orphan_blobs, update_package
+from packages_app.services import PackageChanges, update_package
 from registry.models import Role
 from tests.api_v0.conftest import BASE, seed_package_part, upload
 from tests.factories import make_version

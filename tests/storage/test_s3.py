@@ -6,9 +6,9 @@ import urllib.request
 import pytest
 from django.core.files.storage import storages
 
+from packages_app.blobs import digest_stream, store_artifact
 from packages_app.models import artifact_key
 from packages_app.replication import open_healthy_copy, replicate_artifact, verify_replicas
-from packages_app.services import digest_stream, store_artifact
 from tests.factories import PackageFactory, make_version
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from packages_app.services import sweep_orphan_blobs
+from packages_app.blobs import sweep_orphan_blobs
 
 
 class Command(BaseCommand):

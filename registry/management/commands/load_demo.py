@@ -15,9 +15,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from components_app.demo import load_component_demo
+from packages_app.blobs import digest_stream
 from packages_app.demo import build_malloy_archive
 from packages_app.models import IndexStatus, Package, UsedVersionNumber, Version
-from packages_app.services import PackageChanges, UploadedArchive, digest_stream, publish_package
+from packages_app.services import PackageChanges, UploadedArchive, publish_package
 from packages_app.tasks import schedule_indexing
 from registry.models import Grant, Organization, Project, Role
 from registry.services import issue_user_token, set_grant
