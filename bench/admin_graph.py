@@ -1,17 +1,22 @@
 """Staff console benchmark: the dependency-graph admin page for locked closures of 50 to 1,000 versions.
 
     python bench/admin_graph.py                  # SQLite (a throwaway test database)
+    python bench/admin_graph.py --layout         # only the layout of random DAGs, no database
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench python bench/admin_graph.py
 
-Builds each closure with the resolver's synthetic registry generator, resolves and locks a root version,
-then times GET /admin/packages_app/version/<id>/graph/ (the whole request: queries, networkx layering,
-SVG and template) and counts its queries.
+First times the layout alone (``packages_app.graph_svg.layout``: grandalf's ordering, placement and edge
+routing) on seeded random DAGs of 50 to 500 nodes. Then builds each closure with the resolver's synthetic
+registry generator, resolves and locks a root version, and times GET /admin/packages_app/version/<id>/graph/
+(the whole request: queries, layout, SVG and template) and counts its queries.
+
+``random_dag`` is importable: the layout tests check their geometry on the same graphs.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import random
 import statistics
 import sys
 import time
@@ -23,6 +28,50 @@ if __name__ == "__main__":  # runnable as a script from anywhere
     import django
 
     django.setup()
+
+
+RANGES = ("^1.0.0", "~2.3.0", ">=2.0.0 <3.0.0", "^10.12.0", "*", ">=1.2.3 <1.9.0 || ^2.0.0", "1.4.2")
+
+
+def random_dag(size: int, *, seed: int):
+    """``size`` nodes ``n0``..: every node after the first depends on 1 to 3 earlier ones, at random (seeded).
+
+    Edges often span many layers, which is the hard case for a layered drawing. Returns (nodes, edges) for
+    ``packages_app.graph_svg``; ``n0`` is the root.
+    """
+    from packages_app.graph_svg import Edge, Node
+
+    rng = random.Random(seed)
+    nodes = [
+        Node(key=f"n{i}", label=f"pkg-{i}@{rng.randint(0, 12)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}")
+        for i in range(size)
+    ]
+    edges = [
+        Edge(source=f"n{j}", target=f"n{i}", label=rng.choice(RANGES))
+        for i in range(1, size)
+        for j in sorted(rng.sample(range(i), min(i, rng.randint(1, 3))))
+    ]
+    return nodes, edges
+
+
+def measure_layout(sizes=(50, 200, 500), runs: int = 3) -> None:
+    from packages_app.graph_svg import layout
+
+    print(f"layout of a random DAG (random_dag, seed 1), median of {runs}; CPU is this process's time alone")
+    print(f"{'nodes':>6} {'edges':>6} {'median ms':>10} {'max ms':>8} {'CPU ms':>8} {'width':>7} {'height':>7}")
+    for size in sizes:
+        nodes, edges = random_dag(size, seed=1)
+        timings, cpu = [], []
+        for _ in range(runs):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            placed = layout(nodes, edges, root="n0")
+            timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
+        print(
+            f"{size:>6} {len(edges):>6} {statistics.median(timings) * 1000:>10.1f} {max(timings) * 1000:>8.1f} "
+            f"{statistics.median(cpu) * 1000:>8.1f} {placed.width:>7.0f} {placed.height:>7.0f}",
+            flush=True,
+        )
 
 
 def _root_with_closure(size: int):
@@ -100,5 +149,9 @@ def main(sizes=(50, 200, 500, 1000), runs: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    sizes = tuple(int(arg) for arg in sys.argv[1:]) or (50, 200, 500, 1000)
-    main(sizes)
+    layout_only = "--layout" in sys.argv
+    sizes = tuple(int(arg) for arg in sys.argv[1:] if arg != "--layout")
+    measure_layout()
+    if not layout_only:
+        print()
+        main(sizes or (50, 200, 500, 1000))

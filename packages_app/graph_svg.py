@@ -279,7 +279,7 @@ def _place(vertices: dict[str, _Vertex], links: list[tuple[str, str]], order: di
             gv[key] = Vertex(key)
             gv[key].view = VertexViewer(w=vertices[key].width, h=vertices[key].height)
         glinks = [GEdge(gv[a], gv[b], data=(a, b)) for key in keys for a, b in by_link[key]]
-        sugiyama = _RankedSugiyama(graph_core(list(gv.values()), glinks), {gv[k]: vertices[k].rank - top for k in keys})
+        sugiyama = _RankedSugiyama(_connected_core(gv[keys[0]], glinks), {gv[k]: vertices[k].rank - top for k in keys})
         sugiyama.dw, sugiyama.dh = DUMMY_WIDTH, 0
         sugiyama.init_all(inverted_edges=[])
         for _ in range(ORDERING_ROUNDS):
@@ -304,6 +304,30 @@ def _place(vertices: dict[str, _Vertex], links: list[tuple[str, str]], order: di
                 }
         offset += right - left + COMPONENT_GAP
     return dummies
+
+
+def _connected_core(first: Vertex, links: list[GEdge]) -> graph_core:
+    """grandalf's graph of one connected component, grown edge by edge from ``first`` (breadth first).
+
+    ``graph_core(V, E)`` checks connectivity by comparing sets once per vertex, which is quadratic.
+    """
+    touching: dict[Vertex, list[GEdge]] = defaultdict(list)
+    for link in links:
+        touching[link.v[0]].append(link)
+        touching[link.v[1]].append(link)
+    core = graph_core([first])
+    reached, queue, added = {first}, [first], set()
+    for vertex in queue:
+        for link in touching[vertex]:
+            if link in added:
+                continue
+            core.add_edge(link)
+            added.add(link)
+            for end in link.v:
+                if end not in reached:
+                    reached.add(end)
+                    queue.append(end)
+    return core
 
 
 def _isotonic(targets: list[float], weights: list[float]) -> list[float]:
@@ -471,6 +495,9 @@ def _by_rank(item: tuple[float, int]) -> int:
     return item[1]
 
 
+UPWARD = ' data-upward="true"'  # marks an edge that closes a cycle
+
+
 def _attr(value: str) -> str:
     return escape(value, quote=True)
 
@@ -512,7 +539,7 @@ def render_svg(nodes: Sequence[Node], edges: Sequence[Edge], *, root: str, title
         tooltip = f"{edge.source} → {edge.target} {edge.label}".strip()
         out.append(
             f'<g class="{_attr(classes)}" data-source="{_attr(edge.source)}" data-target="{_attr(edge.target)}"'
-            f"{' data-upward' if route.upward else ''}><title>"
+            f"{UPWARD if route.upward else ''}><title>"
             f"{escape(tooltip)}</title>"
             f'<path d="{path_data(route.points)}" marker-end="url(#{marker})"/></g>'
         )
