@@ -22,7 +22,7 @@ from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -202,6 +202,7 @@ class ComponentStatusView(V1View):
 
 class ComponentDiscardView(V1View):
     serializer_class = s.ComponentSerializer
+    input_serializer_class = serializers.Serializer  # no body: the browsable API shows the button, no fields
 
     @extend_schema(
         operation_id="v1_components_discard",
