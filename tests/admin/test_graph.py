@@ -8,7 +8,8 @@ from bench.resolve import build_synthetic_registry
 from packages_app.graph_svg import MAX_PER_ROW, Edge, Node, layout, render_svg
 from packages_app.models import ArchiveStatus, IndexStatus, Version
 from packages_app.resolution import Requirement, record_dependencies, resolve
-from tests.factories import PackageFactory, make_version
+from tests.factories import PackageFactory, ProjectFactory, make_version
+from tests.packages.graph_geometry import from_svg, problems, svg_of_page
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,64 @@ def test_a_version_without_dependencies_is_a_single_node(staff_client, publish):
     assert node_keys(html) == [str(version.pk)]
 
 
+# The demo registry's dependencies (load_demo): in finance, revenue -> ledger and forecast -> (revenue, ledger),
+# so forecast's edge to ledger skips the layer revenue is on; marketing's campaigns depends across projects.
+DEMO_DEPENDENCIES = {
+    ("finance", "ledger"): {"1.0.0": {}, "1.1.0": {}, "2.0.0": {}},
+    ("finance", "revenue"): {
+        "1.0.0": {"ledger": "^1.0.0"},
+        "1.1.0": {"ledger": "~1.1.0"},
+        "2.0.0": {"ledger": "^2.0.0"},
+    },
+    ("finance", "forecast"): {
+        "1.0.0": {"revenue": "^1.0.0", "ledger": "^1.0.0"},
+        "1.1.0": {"revenue": "^1.0.0", "ledger": ">=1.0.0 <2.0.0"},
+        "2.0.0": {"revenue": "^2.0.0", "ledger": "*"},
+    },
+    ("marketing", "campaigns"): {
+        "1.0.0": {},
+        "1.1.0": {"finance/revenue": "^1.1.0"},
+        "2.0.0": {"finance/forecast": "^2.0.0"},
+    },
+}
+
+
+@pytest.fixture
+def demo(project, publish):
+    """The demo's packages and versions, published and locked in order; ``project`` is acme/finance."""
+    projects = {"finance": project, "marketing": ProjectFactory(organization=project.organization, name="marketing")}
+    return [
+        publish(name, version, dependencies, in_project=projects[project_name])
+        for (project_name, name), versions in DEMO_DEPENDENCIES.items()
+        for version, dependencies in versions.items()
+    ]
+
+
+def test_every_demo_graph_is_drawn_without_edges_through_nodes_or_colliding_labels(staff_client, demo):
+    drawn = 0
+    for version in demo:
+        for dependents in (False, True):
+            drawing = from_svg(svg_of_page(graph_page(staff_client, version, dependents=dependents).content.decode()))
+
+            assert problems(drawing) == [], (version.label, dependents)
+            drawn += len(drawing.edges)
+    assert drawn > 20
+
+
+def test_the_edge_that_skips_a_layer_goes_around_the_node_between(staff_client, publish):
+    core = publish("core", "1.2.0")
+    ui = publish("ui", "1.0.0", {"core": "^1.0.0"})
+    app = publish("app", "1.0.0", {"ui": "^1.0.0", "core": ">=1.0.0"})
+
+    drawing = from_svg(svg_of_page(graph_page(staff_client, app).content.decode()))
+
+    assert problems(drawing) == []
+    (line,) = [line for source, target, line in drawing.edges if (source, target) == (str(app.pk), str(core.pk))]
+    assert len({round(x) for x, _ in line}) > 1  # it bends around ui instead of running straight down
+    assert sorted(text for text, _ in drawing.labels) == [">=1.0.0", "^1.0.0", "^1.0.0"]
+    assert str(ui.pk) in drawing.nodes
+
+
 def test_graph_page_of_an_unknown_version_is_404(staff_client, db):
     response = staff_client.get(reverse("admin:packages_app_version_graph", args=[999999]))
 
@@ -116,6 +175,14 @@ def test_graph_page_of_a_200_node_closure_draws_every_node_in_a_few_queries(
         response = graph_page(staff_client, big_closure)
 
     assert len(node_keys(response.content.decode())) == 201
+
+
+def test_the_200_node_closure_is_drawn_without_edges_through_nodes_or_colliding_labels(staff_client, big_closure):
+    drawing = from_svg(svg_of_page(graph_page(staff_client, big_closure).content.decode()))
+
+    assert len(drawing.nodes) == 201
+    assert len(drawing.labels) == len(drawing.edges) > 300
+    assert problems(drawing) == []
 
 
 def rects(html):

@@ -1,5 +1,7 @@
 """The dependency graph's layered layout, checked as geometry: on the layout's figures and on its SVG."""
 
+from itertools import pairwise
+
 import pytest
 
 from bench.admin_graph import random_dag
@@ -43,10 +45,7 @@ def test_an_edge_that_skips_a_layer_goes_around_the_node_between_its_ends():
     long_edge = next(route for route in placed.routes if route.edge == edges[1])
     ui = placed.boxes["ui"]
     assert len(long_edge.points) > 2  # bent around ui, not straight
-    assert not any(
-        segment_enters(p, q, Rect(ui.x, ui.y, ui.width, ui.height))
-        for p, q in zip(long_edge.points, long_edge.points[1:], strict=False)
-    )
+    assert not any(segment_enters(p, q, Rect(ui.x, ui.y, ui.width, ui.height)) for p, q in pairwise(long_edge.points))
 
 
 def test_labels_of_edges_into_one_node_do_not_collide():
