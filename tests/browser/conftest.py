@@ -109,12 +109,31 @@ def staff(transactional_db):
     return user
 
 
-@pytest.fixture
-def logged_in(page, live_server, staff):
-    """The page, logged in to the admin through its login form."""
+def log_in(page, live_server, staff):
+    """Log ``page`` in to the admin through its login form, as staff do."""
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", staff.username)
     page.fill("#id_password", STAFF_PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_selector("#registry-stats")
     return page
+
+
+@pytest.fixture
+def logged_in(page, live_server, staff):
+    """The page, logged in to the admin through its login form."""
+    return log_in(page, live_server, staff)
+
+
+# The screen sizes the console must fit: a common laptop and a common desktop.
+VIEWPORTS = {"1366x768": {"width": 1366, "height": 768}, "1920x1080": {"width": 1920, "height": 1080}}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def logged_in_at_each_size(browser, live_server, staff, request):
+    """A page logged in to the admin, once per size in ``VIEWPORTS`` (the test runs at each)."""
+    context = browser.new_context(viewport=VIEWPORTS[request.param])
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield log_in(page, live_server, staff)
+    context.close()
