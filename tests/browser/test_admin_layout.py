@@ -156,6 +156,7 @@ def console_pages(registry) -> dict[str, str]:
             "version": reverse("admin:packages_app_version_change", args=[app.pk]),
             "graph": reverse("admin:packages_app_version_graph", args=[app.pk]),
             "dependents": reverse("admin:packages_app_version_dependents", args=[forecast.pk]),
+            "package check": reverse("admin:packages_app_package_check", args=[forecast.package_id]),
             "component": reverse("admin:components_app_component_change", args=[report.pk]),
             "component diff": reverse("admin:components_app_component_diff", args=[report.pk]),
             "add grant": reverse("admin:registry_grant_add"),
