@@ -32,14 +32,10 @@ def project_for(
     organization_id: str,
     project_id: str,
     grants: GrantSnapshot | None = None,
-    generation: int | None = None,
 ) -> Project:
-    """The project named in the path, if the caller may read its components; 404 NOT_FOUND otherwise.
-
-    ``generation``: the request's memo generation (see :mod:`registry.memo`).
-    """
-    grants = grants or GrantSnapshot(user, generation=generation)
-    project = project_named(organization_id, project_id, generation=generation)
+    """The project named in the path, if the caller may read its components; 404 NOT_FOUND otherwise."""
+    grants = grants or GrantSnapshot(user)
+    project = project_named(organization_id, project_id)
     if project is None or not component_area_rank(grants, project):
         organization = Organization.objects.by_name(organization_id).first()
         if organization is None or not grants.can_read(organization):

@@ -78,15 +78,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "registry.request_id.RequestIdMiddleware",
-    # Task enqueues a request makes wait until its response is sent (inside the request id's context).
-    "registry.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the staff console's, Swagger UI's and Redoc's) from the app itself, with far-future
     # caching of hashed names: gunicorn in production has no other server for them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Repeated hot reads are answered here, before sessions, URL resolution and DRF; writes bump the
-    # generations that make cached reads stale (registry.api.read_cache).
-    "registry.api.read_cache.ReadCacheMiddleware",
+    # An ETag on every GET answered 200 (a hash of the body, unless the view set one, as downloads do) and
+    # 304 for a matching If-None-Match. It acts on the response only, so only after the view (and DRF's
+    # authentication and permission checks) answered.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -269,26 +268,30 @@ ARCHIVE_MAX_TOTAL_SIZE = env_int("ARCHIVE_MAX_TOTAL_SIZE", 1024**3)
 ARCHIVE_MAX_COMPRESSION_RATIO = env_int("ARCHIVE_MAX_COMPRESSION_RATIO", 200)
 
 # --- Cache ----------------------------------------------------------------------------------------
-# Locks that keep periodic jobs from overlapping, rate-limit counters and read caches must be shared
-# by every process: use CACHE_URL, else REDIS_URL, else the broker when it is Redis.
+# Locks that keep periodic jobs from overlapping and rate-limit counters must be shared by every
+# process: use CACHE_URL, else REDIS_URL, else the broker when it is Redis. No API response is cached:
+# reads carry ETags for clients to revalidate (docs/performance.md).
 _broker_redis = CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 REDIS_CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or _broker_redis
 if REDIS_CACHE_URL:
-    # Every cache call is sub-millisecond; an unreachable Redis must cost a request little more than that,
-    # since the request then carries on without the cache (registry.cache.UNREACHABLE).
+    # An unreachable Redis costs a request at most these timeouts per cache call, then the request
+    # carries on without it: the rate limit fails open and periodic jobs skip their turn
+    # (IGNORE_EXCEPTIONS, logged through DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS).
     _cache_socket_timeout = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "1"))
     CACHES = {
         "default": {
-            "BACKEND": "registry.cache.RegistryRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_CACHE_URL,
-            "OPTIONS": {"socket_connect_timeout": _cache_socket_timeout, "socket_timeout": _cache_socket_timeout},
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": _cache_socket_timeout,
+                "SOCKET_TIMEOUT": _cache_socket_timeout,
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Seconds a hot API read (package detail/list, version list) is cached; writes invalidate it at once
-# (registry.api.read_cache). Only with a shared cache: per-process caches could not all be invalidated.
-REGISTRY_READ_CACHE_SECONDS = env_int("REGISTRY_READ_CACHE_SECONDS", 10 if REDIS_CACHE_URL else 0)
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

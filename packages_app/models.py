@@ -8,7 +8,6 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from registry.access import visible_q
-from registry.db import CompiledQuery
 from registry.models import Project, TimestampedModel, name_field, name_is_valid
 from registry.naming import RESOURCE_IDENTIFIER_PATTERN, VERSION_PATTERN, validate_resource_identifier
 
@@ -125,24 +124,15 @@ class PackageQuerySet(models.QuerySet):
         )
 
 
-def _latest_of(package_id: int):
-    return (
-        Version.objects.filter(package_id=package_id, archive_status=ArchiveStatus.UNARCHIVE)
-        .order_by("-major", "-minor", "-patch")
-        .values_list("pk", "version", "index_status")[:1]
-    )
-
-
-# Every publish answers with it: compiled once per thread (see CompiledQuery).
-LATEST_OF_PACKAGE = CompiledQuery(_latest_of)
-
-
 def attach_latest(package: "Package") -> "Package":
     """Set ``with_latest()``'s three annotations on a package already in hand, with one indexed query."""
-    rows = LATEST_OF_PACKAGE.rows(package_id=package.pk)
-    package.latest_version_id, package.latest_version_string, package.latest_index_status = (
-        rows[0] if rows else (None,) * 3
+    latest = (
+        Version.objects.filter(package_id=package.pk, archive_status=ArchiveStatus.UNARCHIVE)
+        .order_by("-major", "-minor", "-patch")
+        .values_list("pk", "version", "index_status")
+        .first()
     )
+    package.latest_version_id, package.latest_version_string, package.latest_index_status = latest or (None,) * 3
     return package
 
 

@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 
 from registry.errors import RegistryError
-from registry.memo import GenerationMemo
 from registry.models import ROLE_RANK, Grant, Organization, Project, Role
 
 READ = 1
@@ -93,12 +92,9 @@ class GrantSnapshot:
     name use it: one plain lookup plus this snapshot costs far less than a lookup filtered by
     visibility subqueries followed by a role query. It is built per request; grants changed later are
     seen by the next one.
-
-    Given the request's memo ``generation`` (see :mod:`registry.memo`), the grants are kept in this
-    process until access changes anywhere.
     """
 
-    def __init__(self, user, *, generation: int | None = None):
+    def __init__(self, user):
         self.everything = sees_everything(user)
         # rank held on each organization, project and package (through a grant on that very object)
         self.organizations: dict[int, int] = {}
@@ -107,7 +103,7 @@ class GrantSnapshot:
         self._principal = principal_q(user)
         if self.everything or not (user.is_authenticated and user.is_active):
             return
-        rows = _grants_of(user, generation)
+        rows = _grants_of(user)
         for role, organization, project, package in rows:
             rank = ROLE_RANK[Role(role)]
             if organization is not None:
@@ -170,22 +166,15 @@ class GrantSnapshot:
         return False
 
 
-_grants_kept = GenerationMemo()
-
-
-def _grants_of(user, generation: int | None) -> list[tuple]:
+def _grants_of(user) -> list[tuple]:
     """(role, organization id, project id, package id) of every grant the user holds, directly or by group."""
-    rows = _grants_kept.get(user.pk, generation)
-    if rows is None:
-        # No joins: most judgments need only these ranks. Where the objects granted below sit is looked
-        # up when a question needs it (see GrantSnapshot.organizations_below).
-        rows = list(
-            Grant.objects.filter(principal_q(user))
-            .order_by()
-            .values_list("role", "organization_id", "project_id", "package_id")
-        )
-        _grants_kept.put(user.pk, generation, rows)
-    return rows
+    # No joins: most judgments need only these ranks. Where the objects granted below sit is looked up
+    # when a question needs it (see GrantSnapshot.organizations_below).
+    return list(
+        Grant.objects.filter(principal_q(user))
+        .order_by()
+        .values_list("role", "organization_id", "project_id", "package_id")
+    )
 
 
 def require(user, obj, needed: int, *, read_only_token: bool = False, grants: GrantSnapshot | None = None) -> None:

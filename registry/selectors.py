@@ -3,25 +3,12 @@
 from django.db.models import Q
 
 from registry.access import scope_of
-from registry.memo import GenerationMemo
 from registry.models import ROLE_RANK, Grant, Project, Role
 
-_projects_kept = GenerationMemo()
 
-
-def project_named(organization: str, project: str, *, generation: int | None = None) -> Project | None:
-    """The project ``organization/project`` (names in any case), its organization attached; None if none.
-
-    Nearly every API request names one, so with the request's memo ``generation`` (see
-    :mod:`registry.memo`) a project found is kept in this process until access changes anywhere.
-    """
-    key = (organization.lower(), project.lower())
-    found = _projects_kept.get(key, generation)
-    if found is None:
-        found = Project.objects.by_name(organization, project).select_related("organization").first()
-        if found is not None:
-            _projects_kept.put(key, generation, found)
-    return found
+def project_named(organization: str, project: str) -> Project | None:
+    """The project ``organization/project`` (names in any case), its organization attached; None if none."""
+    return Project.objects.by_name(organization, project).select_related("organization").first()
 
 
 def permissions_on(scope) -> list[dict]:

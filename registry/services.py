@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
+from registry import hooks
+from registry.access import scope_of
 from registry.errors import RegistryError, not_found, validation_failed
-from registry.memo import access_changed
 from registry.models import (
     ORGANIZATION_ROLES,
     PROJECT_ROLES,
@@ -75,7 +76,6 @@ def create_organization(*, name: str, creator, display_name: str = "", descripti
         _save_new(organization, code="ORGANIZATION_EXISTS", message=f"Organization {name} already exists")
         if creator.is_authenticated:
             Grant.objects.create(organization=organization, user=creator, role=Role.ADMIN)
-        access_changed()
     return organization
 
 
@@ -91,26 +91,17 @@ def update_organization(*, organization: Organization, changes: Changes) -> Orga
         if changes.apply(locked):
             _full_clean(locked, {"display_name": "displayName"})
             locked.save()
-            access_changed()  # memos keep the organization with each project
     return locked
 
 
 def delete_organization(*, organization: Organization) -> None:
     """Delete an organization with everything in it; PACKAGE_IN_USE if a version elsewhere depends on it."""
-    from components_app.services import purge_project_components
-    from packages_app.models import Package
-    from packages_app.services import release_packages_for_delete
-
     try:
         with transaction.atomic():
-            release_packages_for_delete(
-                packages=Package.objects.filter(project__organization=organization),
-                what=f"Organization {organization.name}",
+            hooks.prepare_projects_for_deletion(
+                projects=organization.projects.all(), what=f"Organization {organization.name}"
             )
-            for project in organization.projects.all():
-                purge_project_components(project=project)
             organization.delete()
-            access_changed()
     except ProtectedError as exc:
         raise RegistryError(
             "ORGANIZATION_IN_USE",
@@ -126,7 +117,6 @@ def create_project(*, organization: Organization, name: str, description: str = 
         project = Project(organization=organization, name=name, description=description)
         _full_clean(project, {"name": "name"})
         _save_new(project, code="PROJECT_EXISTS", message=f"Project {name} already exists")
-        access_changed()
     return project
 
 
@@ -136,25 +126,17 @@ def update_project(*, project: Project, changes: Changes) -> Project:
         if changes.apply(locked):
             _full_clean(locked, {})
             locked.save()
-            access_changed()  # memos keep projects found by name
     return locked
 
 
 def delete_project(*, project: Project) -> None:
     """Delete a project with its packages; PACKAGE_IN_USE if a version elsewhere depends on one of them."""
-    from components_app.services import purge_project_components
-    from packages_app.models import Package
-    from packages_app.services import release_packages_for_delete
-
     try:
         with transaction.atomic():
-            release_packages_for_delete(
-                packages=Package.objects.filter(project=project), what=f"Project {project.name}"
+            hooks.prepare_projects_for_deletion(
+                projects=Project.objects.filter(pk=project.pk), what=f"Project {project.name}"
             )
-            # Published component snapshots protect their package versions; they go with the project.
-            purge_project_components(project=project)
             project.delete()
-            access_changed()
     except ProtectedError as exc:
         raise RegistryError(
             "PROJECT_IN_USE",
@@ -167,9 +149,9 @@ def delete_project(*, project: Project) -> None:
 
 
 def _scope_field(scope) -> str:
-    from packages_app.models import Package
-
-    return {Organization: "organization", Project: "project", Package: "package"}[type(scope)]
+    """The Grant field naming ``scope``: organization, project or package."""
+    _, project, package = scope_of(scope)
+    return "package" if package is not None else "project" if project is not None else "organization"
 
 
 def roles_for(scope) -> tuple[Role, ...]:
@@ -209,13 +191,11 @@ def set_grant(*, scope, user_group_id: str, role: str) -> tuple[Grant, bool]:
             if grant.role != role:
                 grant.role = role
                 grant.save(update_fields=["role", "updated_at"])
-                access_changed()
             return grant, False
         principal = who.children[0]  # ("user", user) or ("group", group)
         grant = Grant(**{key: scope, principal[0]: principal[1]}, role=role)
         grant.full_clean()
         grant.save()
-        access_changed()
     return grant, True
 
 
@@ -223,8 +203,6 @@ def remove_grant(*, scope, user_group_id: str) -> None:
     who = principal_from_id(user_group_id)
     with transaction.atomic():
         deleted, _ = Grant.objects.filter(who, **{_scope_field(scope): scope}).delete()
-        if deleted:
-            access_changed()
     if not deleted:
         raise RegistryError(
             "NOT_FOUND",
@@ -426,5 +404,4 @@ def set_group_members(
             group.user_set.add(*to_add)
         if to_remove:
             group.user_set.remove(*to_remove)
-        access_changed()
         return group, group_members(group)

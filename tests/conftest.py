@@ -40,15 +40,11 @@ def artifact_storage_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate-limit buckets, read caches and a remembered cache outage never leak from one test into the next."""
+    """Rate-limit buckets and locks never leak from one test into the next."""
     from django.core.cache import cache
 
-    from registry.cache import forget_outage
-
-    forget_outage()
     cache.clear()
     yield
-    forget_outage()
     cache.clear()
 
 

@@ -31,7 +31,6 @@ from components_app.api import serializers as s
 from components_app.models import Component, ComponentStatus, ComponentType
 from registry.access import WRITE, GrantSnapshot, require
 from registry.api.pagination import V1Pagination
-from registry.api.read_cache import memo_generation
 from registry.authentication import is_read_only
 
 ERROR = OpenApiResponse(description='`{"error": {"code", "message", "details"}}`; see the codes above.')
@@ -54,7 +53,7 @@ class V1View(GenericAPIView):
 
     @cached_property
     def grants(self) -> GrantSnapshot:
-        return GrantSnapshot(self.request.user, generation=memo_generation(self.request))
+        return GrantSnapshot(self.request.user)
 
     def get_project(self):
         if not hasattr(self, "_project"):
@@ -63,7 +62,6 @@ class V1View(GenericAPIView):
                 organization_id=self.kwargs["organizationId"],
                 project_id=self.kwargs["projectId"],
                 grants=self.grants,
-                generation=memo_generation(self.request),
             )
         return self._project
 

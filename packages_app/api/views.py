@@ -10,7 +10,8 @@ import re
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, HttpResponseNotModified, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
+from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -45,12 +46,18 @@ JSON_PART_MAX_BYTES = 1024 * 1024
 
 class PackageLookupMixin:
     def get_package(self) -> Package:
-        project = self.get_project()
         name = self.kwargs["package"]
-        package = Package.objects.named(project, name).with_latest().first()
-        if package is not None:
-            package.project = project  # access checks walk package -> project -> organization
+        # One query for the package with its project and organization (access checks walk them).
+        package = (
+            Package.objects.in_project(self.kwargs["org"], self.kwargs["project"])
+            .filter(name__lower=name.lower())
+            .order_by()
+            .select_related("project__organization")
+            .with_latest()
+            .first()
+        )
         if package is None or not self.grants.can_read(package):
+            self.get_project()  # 404 for the project or organization when that is what the caller cannot see
             raise not_found("package", name)
         return package
 
@@ -122,7 +129,6 @@ class PackageListView(V0View):
         parameters=LIST_HEADERS,
         responses={200: PackageSerializer(many=True), **COMMON_ERRORS},
     )
-    @cached_read
     def get(self, request, org, project):
         found = self.get_project()
         packages = self.grants.readable_packages(Package.objects.filter(project=found), found)
@@ -156,7 +162,6 @@ class PackageDetailView(PackageLookupMixin, V0View):
         ],
         responses={200: PackageSerializer, 400: error("VALIDATION_FAILED"), 403: error("FORBIDDEN"), **COMMON_ERRORS},
     )
-    @cached_read
     def get(self, request, org, project, package):
         found = self.get_package()
         if _bool_param(request, "checkAdmin"):
@@ -263,7 +268,6 @@ class VersionListView(PackageLookupMixin, V0View):
         parameters=LIST_HEADERS,
         responses={200: VersionSerializer(many=True), **COMMON_ERRORS},
     )
-    @cached_read
     def get(self, request, org, project, package):
         found = self.get_package()
         return self.paginated(found.versions.newest_first(), VersionSerializer)
@@ -392,7 +396,6 @@ class VersionDownloadView(PackageLookupMixin, V0View):
             **COMMON_ERRORS,
         },
     )
-    @conditional_read
     def get(self, request, org, project, package, version_id):
         found = self.get_package()
         version = self.get_version(found)
@@ -408,12 +411,12 @@ class VersionDownloadView(PackageLookupMixin, V0View):
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, max-age=0, must-revalidate",
         }
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match and etag_matches(if_none_match, etag):
-            response = HttpResponseNotModified()
+        # Answered before the file is opened (ConditionalGetMiddleware would only see it after).
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
             for name, value in headers.items():
-                response[name] = value
-            return response
+                not_modified[name] = value
+            return not_modified
 
         byte_range = parse_range(request.headers.get("Range"), artifact.size)
         if_range = request.headers.get("If-Range")

@@ -14,25 +14,14 @@ def test_publishing_a_version_of_an_existing_package_runs_a_fixed_small_number_o
     as_modeler, package, django_assert_max_num_queries
 ):
     assert upload(as_modeler, version="1.0.0").status_code == 201
-    # The project and the caller's grants are kept in this process since the first request (registry.memo).
-    # One transaction (begin, package lock, artifact and its primary copy's health, used number, version,
-    # package updated_at, commit); latestVersion for the answer. A modeler on the project needs no lookup
-    # of the package before the lock.
-    with django_assert_max_num_queries(9):
-        response = upload(as_modeler, version="1.1.0")
-    assert response.status_code == 201
-    assert response.json()["latestVersion"] == "1.1.0"
-
-
-def test_without_the_shared_cache_a_publish_also_looks_up_the_project_and_the_grants(
-    settings, as_modeler, package, django_assert_max_num_queries
-):
-    settings.REGISTRY_READ_CACHE_SECONDS = 0  # nothing is kept between requests
-    assert upload(as_modeler, version="1.0.0").status_code == 201
-    # The token, the project and the grants, then the same nine.
+    # The token, the project and the caller's grants (nothing is kept between requests); one transaction
+    # (begin, package lock, artifact and its primary copy's health, used number, version, package
+    # updated_at, commit); latestVersion for the answer. A modeler on the project needs no lookup of the
+    # package before the lock.
     with django_assert_max_num_queries(12):
         response = upload(as_modeler, version="1.1.0")
     assert response.status_code == 201
+    assert response.json()["latestVersion"] == "1.1.0"
 
 
 def test_lookups_by_name_compare_lower_case_so_the_unique_indexes_serve_them(as_viewer, package):

@@ -11,7 +11,6 @@ from rest_framework.permissions import SAFE_METHODS
 
 from registry.access import GrantSnapshot, require
 from registry.api.pagination import V0Pagination
-from registry.api.read_cache import memo_generation
 from registry.authentication import is_read_only
 from registry.errors import not_found
 from registry.models import Organization, Project
@@ -124,7 +123,7 @@ class V0View(GenericAPIView):
     @cached_property
     def grants(self) -> GrantSnapshot:
         """The caller's grants, loaded once per request: lookups by name and role checks judge from it."""
-        return GrantSnapshot(self.request.user, generation=memo_generation(self.request))
+        return GrantSnapshot(self.request.user)
 
     def require(self, obj, needed: int) -> None:
         # A read-only token reads whatever its user may read, admin-only listings included; it only never writes.
@@ -146,7 +145,7 @@ class V0View(GenericAPIView):
 
     def get_project(self) -> Project:
         org, name = self.kwargs["org"], self.kwargs["project"]
-        project = project_named(org, name, generation=memo_generation(self.request))
+        project = project_named(org, name)
         if project is None or not self.grants.can_read(project):
             self.get_organization()  # 404 for the organization when the caller cannot see it either
             raise not_found("project", name)
