@@ -298,15 +298,16 @@ def delete_component(*, component: Component) -> None:
 
 
 @transaction.atomic
-def purge_project_components(*, project: Project) -> None:
-    """Remove every component of ``project`` with its published history, before the project is deleted.
+def purge_components_of_projects(*, projects, what: str = "") -> None:
+    """Remove every component of ``projects`` (a queryset) with its published history, before they are deleted.
 
     Published snapshots are protected from ordinary deletes (a package version must keep its
-    components), so deleting a project goes through here first; nothing else should call it.
+    components), so deleting a project goes through here first (a registry.hooks step); nothing else
+    should call it.
     """
-    PackageComponent.objects.filter(component_version__component__project=project).delete()
-    ComponentVersion.objects.filter(component__project=project).delete()
-    Component.objects.filter(project=project).delete()
+    PackageComponent.objects.filter(component_version__component__project__in=projects).delete()
+    ComponentVersion.objects.filter(component__project__in=projects).delete()
+    Component.objects.filter(project__in=projects).delete()
 
 
 # --- Project dependencies ----------------------------------------------------------------------------

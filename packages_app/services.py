@@ -379,6 +379,11 @@ def release_packages_for_delete(*, packages, what: str) -> None:
     Dependency.objects.filter(version__package__in=packages).delete()
 
 
+def release_packages_of_projects(*, projects, what: str) -> None:
+    """The packages of ``projects`` (a queryset) made ready to go with them (a registry.hooks step)."""
+    release_packages_for_delete(packages=Package.objects.filter(project__in=projects), what=what)
+
+
 def package_in_use(what: str, dependents: list[str]) -> RegistryError:
     return RegistryError(
         "PACKAGE_IN_USE",

@@ -183,6 +183,6 @@ def test_removing_a_component_a_package_contains_names_the_packages(make_compone
 def test_purging_a_projects_components_lets_the_project_be_deleted(project, make_component, publish):
     make_component()
     publish("1.0.0")
-    services.purge_project_components(project=project)
+    services.purge_components_of_projects(projects=type(project).objects.filter(pk=project.pk))
     project.delete()
     assert not type(project).objects.filter(pk=project.pk).exists()
