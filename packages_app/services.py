@@ -28,7 +28,6 @@ from packages_app.publishing import add_version, invalid_version, version_exists
 from packages_app.replication import validate_replication_count
 from packages_app.resolution import requirements_for_publish
 from registry.errors import RegistryError, validation_failed
-from registry.memo import access_changed
 from registry.models import Project
 from registry.naming import parse_version, validate_name
 
@@ -344,7 +343,6 @@ def delete_package(*, package: Package) -> None:
                 locked.delete()
         except ProtectedError as exc:
             raise package_in_use(f"Package {locked.name}", []) from exc
-        access_changed()  # grants on the package went with it
 
 
 def outside_dependents(packages) -> list[str]:
