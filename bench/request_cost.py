@@ -8,8 +8,9 @@ are the app's own, without gunicorn, sockets or the benchmark client (``bench/ap
 those too). PostgreSQL and Redis (as cache and broker) as in production, a fresh database with 50
 synthetic packages. Printed for a repeated package detail read, a repeated version list read, the same
 read with ``If-None-Match`` (304), and a v0 publish of a 100 kB archive (its broker message included:
-it is sent when the response is closed). SQL statements are those Django runs (``BEGIN`` and ``COMMIT``
-not counted); a Redis round trip is a command or a pipeline, the broker's included.
+it is sent when the transaction commits). No response is cached: every request is authenticated,
+authorized and answered by its view. SQL statements are those Django runs (``BEGIN`` and ``COMMIT``
+not counted); a Redis round trip is a command or a pipeline (the rate limit's, the broker's).
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def measure(token: str, reads: int, publishes: int) -> None:
         try:
             b"".join(response)
         finally:
-            response.close()  # what a WSGI server does once the last byte is out (deferred work runs here)
+            response.close()  # what a WSGI server does once the last byte is out
         return answered[0]
 
     def report(label: str, count: int, one) -> None:

@@ -22,6 +22,10 @@ graceful_timeout = 30
 keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
 max_requests_jitter = 500
+# Load the app (config.wsgi: Django, the URLconf, the cache backend, Celery) once in the arbiter, before
+# forking: every worker, and each one max_requests replaces, starts warm and shares those pages. The
+# import opens no database or broker connection, so nothing is shared that must not be.
+preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
