@@ -43,7 +43,7 @@ LABEL_HEIGHT = 14
 LABEL_OFFSET = 5  # from the edge to the start of its label text
 DUMMY_WIDTH = 2  # a long edge passing a row
 VERTEX_SPACING = 8  # the minimum gap between two vertices of a row
-ROW_GAP = 20  # the empty band between two rows, where edges cross over
+ROW_GAP = 24  # the empty band between two rows, where edges cross over
 STUB = 3  # an edge leaves and enters a row straight, this far into the gap
 PORT_SPACING = 9  # between edges leaving (or entering) one node side by side
 MARGIN = 24
@@ -289,7 +289,7 @@ def _place(vertices: dict[str, _Vertex], links: list[tuple[str, str]], order: di
         for glink in glinks:
             ctrl = sugiyama.ctrls.get(glink)
             chains.append([ctrl[rank] for rank in sorted(ctrl)] if ctrl else list(glink.v))
-        xs = assign_x(sugiyama.layers, chains, width=lambda item: item.view.w)
+        xs = assign_x(sugiyama.layers, chains, width=lambda item: item.view.w, anchor=_edge_offset)
         left = min(xs[item] - item.view.w / 2 for layer in sugiyama.layers for item in layer)
         right = max(xs[item] + item.view.w / 2 for layer in sugiyama.layers for item in layer)
         for key in keys:
@@ -304,6 +304,13 @@ def _place(vertices: dict[str, _Vertex], links: list[tuple[str, str]], order: di
                 }
         offset += right - left + COMPONENT_GAP
     return dummies
+
+
+def _edge_offset(vertex) -> float:
+    """Where an edge passes ``vertex``, from its centre: a label's edge runs down its left side."""
+    if isinstance(vertex, DummyVertex) or not vertex.data.startswith("label:"):
+        return 0.0
+    return -vertex.view.w / 2
 
 
 def _connected_core(first: Vertex, links: list[GEdge]) -> graph_core:
@@ -346,12 +353,13 @@ def _isotonic(targets: list[float], weights: list[float]) -> list[float]:
     return out
 
 
-def assign_x(layers: Sequence[Sequence], chains: Iterable[Sequence], *, width) -> dict:
-    """x of every vertex of ``layers`` (each in its order), pulling linked vertices above one another.
+def assign_x(layers: Sequence[Sequence], chains: Iterable[Sequence], *, width, anchor) -> dict:
+    """x (centre) of every vertex of ``layers`` (each in its order), lining up the edges through them.
 
-    Each sweep moves a row's vertices towards the weighted mean x of their neighbours in the rows above and
-    below, then back to the nearest positions (least squares) that keep the row's order and spacing. Links
-    between two dummies weigh most, so long edges run straight.
+    An edge passes a vertex at ``x + anchor(vertex)``. Each sweep moves a row's vertices towards the weighted
+    mean of where their neighbours in the rows above and below pass the edge, then back to the nearest
+    positions (least squares) that keep the row's order and spacing. Links between two dummies weigh most, so
+    long edges run straight.
     """
     items = [item for layer in layers for item in layer]
     index = {item: number for number, item in enumerate(items)}
@@ -362,6 +370,7 @@ def assign_x(layers: Sequence[Sequence], chains: Iterable[Sequence], *, width) -
             linked[index[a]].append((index[b], pull))
             linked[index[b]].append((index[a], pull))
     weights = [sum(pull for _, pull in links) or 0.01 for links in linked]
+    anchors = [anchor(item) for item in items]
     xs = [0.0] * len(items)
     rows = []  # per layer: vertex numbers and each one's offset (its least distance from the first)
     for layer in layers:
@@ -378,7 +387,8 @@ def assign_x(layers: Sequence[Sequence], chains: Iterable[Sequence], *, width) -
         for numbers, offsets in rows if sweep % 2 == 0 else reversed(rows):
             targets = [
                 (
-                    sum(xs[other] * pull for other, pull in linked[number]) / weights[number]
+                    sum((xs[other] + anchors[other]) * pull for other, pull in linked[number]) / weights[number]
+                    - anchors[number]
                     if linked[number]
                     else xs[number]
                 )
