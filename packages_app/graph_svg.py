@@ -1,8 +1,8 @@
 """Server-side SVG for dependency graphs: a layered (Sugiyama) layout from grandalf, drawn here.
 
-Why grandalf: it is a pure-Python implementation of the layered layout Graphviz ``dot`` uses (crossing
-reduction by layer sweeps, Brandes-Köpf coordinates, dummy vertices on long edges), so the embedded default
-needs no system package and no subprocess per page.
+Why grandalf rather than Graphviz ``dot``: it is a pure-Python implementation of the same layered layout
+(dummy vertices on long edges, crossing reduction by layer sweeps), so the embedded default needs no
+system package and no subprocess per page.
 
 How a graph is laid out:
 
@@ -10,9 +10,11 @@ How a graph is laid out:
    drawn, pointing up); networkx layers the rest by longest path, so every edge points down. A layer wider
    than ``MAX_PER_ROW`` nodes wraps onto several rows (nodes of one layer never depend on each other).
 2. Every row of nodes gets a row of edge labels below it: each labelled edge passes through a label vertex
-   of its own, sized to its text, in one of the label rows between its ends. Long edges pass every other
-   row through grandalf's dummy vertices. grandalf orders each row and gives every vertex (node, label,
-   dummy) its x, keeping vertices of a row apart, so labels never overlap each other or a node.
+   of its own, sized to its text, in the least crowded label row between its ends. Long edges pass every
+   other row through grandalf's dummy vertices, and grandalf orders each row to cut crossings. Then each
+   vertex (node, label, dummy) gets its x by ``assign_x``, which never puts two vertices of a row closer
+   than ``VERTEX_SPACING``, so labels never overlap each other or a node. (grandalf 0.8's own Brandes-Köpf
+   x came out about five times wider than the rows need on a 200-node DAG, so it is not used.)
 3. Each edge is routed as a polyline: straight down through every row it passes (at its dummy's x, or at
    the left side of its label, whose text sits to the right), and across the empty gaps between rows.
    Inside a row an edge only ever occupies its own vertex, so it crosses no node and no label; the SVG
