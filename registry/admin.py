@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from packages_app.admin_actions import DeletedThroughServiceMixin, badge, confirm_then
 from registry.admin_forms import GrantAdminForm, IssueTokenForm, principal_label
-from registry.models import ApiToken, Grant, Organization, OrganizationGroup, Project, ProjectDependency
+from registry.models import ApiToken, Grant, Organization, OrganizationGroup, Project
 from registry.services import (
     Changes,
     create_organization,
@@ -94,29 +94,9 @@ class ProjectAdmin(DeletedThroughServiceMixin, admin.ModelAdmin):
         delete_project(project=obj)
 
 
-@admin.register(ProjectDependency)
-class ProjectDependencyAdmin(admin.ModelAdmin):
-    """Browsable only: declaring one goes through the v1 API, whose service refuses cycles."""
-
-    list_display = ["project", "depends_on", "version", "created_at"]
-    list_filter = ["project__organization"]
-    list_select_related = ["project__organization", "depends_on__organization"]
-    search_fields = ["project__name", "depends_on__name"]
-    readonly_fields = ["project", "depends_on", "version", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class GrantScopeFilter(admin.SimpleListFilter):
-    title = "on"
-    parameter_name = "on"
+    title = "scope"
+    parameter_name = "scope"
 
     def lookups(self, request, model_admin):
         return [("organization", "an organization"), ("project", "a project"), ("package", "a package")]

@@ -28,7 +28,9 @@ def test_a_duplicate_user_grant_on_an_organization_is_answered_in_words(staff_cl
         "user:ada@example.com already has a grant on organization acme (role admin): "
         f'<a href="{change_url}">change that grant</a> instead.'
     ]
-    assert "Constraint" not in response.content.decode()
+    page = response.content.decode()
+    assert f'<a href="{change_url}">change that grant</a>' in page  # a working link, not escaped markup
+    assert "Constraint" not in page
     assert Grant.objects.count() == 1
 
 
