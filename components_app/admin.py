@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from components_app.models import Component, ComponentVersion, PackageComponent
+from components_app.models import Component, ComponentVersion, PackageComponent, ProjectDependency
 from packages_app import admin_views
 from packages_app.admin_actions import badge, project_filter
 from registry.admin_display import json_block, source_block, tag_list
@@ -145,6 +145,26 @@ class PackageComponentAdmin(admin.ModelAdmin):
     list_select_related = ["package_version__package", "component_version"]
     search_fields = ["package_version__package__name", "component_version__name"]
     readonly_fields = ["package_version", "component_version"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProjectDependency)
+class ProjectDependencyAdmin(admin.ModelAdmin):
+    """Browsable only: declaring one goes through the v1 API, whose service refuses cycles."""
+
+    list_display = ["project", "depends_on", "version", "created_at"]
+    list_filter = ["project__organization"]
+    list_select_related = ["project__organization", "depends_on__organization"]
+    search_fields = ["project__name", "depends_on__name"]
+    readonly_fields = ["project", "depends_on", "version", "created_at"]
 
     def has_add_permission(self, request):
         return False

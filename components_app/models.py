@@ -131,3 +131,25 @@ class PackageComponent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.package_version} contains {self.component_version}"
+
+
+class ProjectDependency(TimestampedModel):
+    """A Metabind project dependency: this project uses ``depends_on``'s component package at ``version``.
+
+    (Moved from registry in components_app 0003, rows and all: it is a component-project concept.)
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="project_dependencies")
+    depends_on = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="project_dependents")
+    version = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["project", "depends_on__name"]
+        verbose_name_plural = "project dependencies"
+        constraints = [
+            models.UniqueConstraint("project", "depends_on", name="project_dependency_unique"),
+            models.CheckConstraint(condition=~Q(project=models.F("depends_on")), name="project_dependency_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} -> {self.depends_on}@{self.version}"

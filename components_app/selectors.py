@@ -4,11 +4,11 @@ import uuid
 
 from django.db.models import Prefetch, QuerySet
 
-from components_app.models import Component, ComponentVersion, PackageComponent
+from components_app.models import Component, ComponentVersion, PackageComponent, ProjectDependency
 from packages_app.models import Dependency, LockEntry, Package, PackageKind, Version
 from registry.access import GrantSnapshot
 from registry.errors import RegistryError, not_found
-from registry.models import Organization, Project, ProjectDependency
+from registry.models import Organization, Project
 from registry.selectors import project_named
 
 

@@ -26,6 +26,7 @@ from components_app.models import (
     ComponentType,
     ComponentVersion,
     PackageComponent,
+    ProjectDependency,
 )
 from packages_app.blobs import digest_stream, store_artifact
 from packages_app.models import LockEntry, Package, PackageKind, Version
@@ -34,7 +35,7 @@ from packages_app.resolution import parse_requirements
 from packages_app.resolution.errors import cycle_error
 from packages_app.services import default_resource_identifier
 from registry.errors import RegistryError, validation_failed
-from registry.models import Organization, Project, ProjectDependency
+from registry.models import Organization, Project
 from registry.naming import NAME_MAX_LENGTH, NAME_PATTERN, is_strict_version, parse_version
 
 MANIFEST_NAME = "publisher.json"

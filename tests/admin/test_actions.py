@@ -115,6 +115,6 @@ def test_a_tokens_owner_and_scope_cannot_be_edited_in_the_console(staff_client, 
 
 
 def test_project_dependencies_cannot_be_declared_from_the_console(staff_client):
-    response = staff_client.get(reverse("admin:registry_projectdependency_add"))
+    response = staff_client.get(reverse("admin:components_app_projectdependency_add"))
 
     assert response.status_code == 403

@@ -106,7 +106,8 @@ def test_a_data_model_package_named_after_the_project_is_not_a_component_package
 def test_the_dependency_list_uses_a_constant_number_of_queries(
     api, base, project, organization, count, django_assert_max_num_queries
 ):
-    from registry.models import Project, ProjectDependency
+    from components_app.models import ProjectDependency
+    from registry.models import Project
 
     targets = Project.objects.bulk_create(Project(organization=organization, name=f"dep{i}") for i in range(count))
     ProjectDependency.objects.bulk_create(
