@@ -87,18 +87,19 @@ def _check_broker() -> str | None:
 
     if not settings.CELERY_BROKER_URL:
         return "not configured: tasks run in-process"
-    from config.celery import app
+    from celery import current_app  # the project's app (config/celery.py), without importing the top layer
 
-    with app.connection_for_write() as connection:
+    with current_app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, timeout=2)
     return None
 
 
 def _check_storage() -> None:
-    from packages_app.models import artifact_storage
+    from django.core.files.storage import storages
 
-    # exists() is a cheap round trip on every backend (a stat locally, a HEAD on S3).
-    artifact_storage().exists("readyz-probe")
+    # The artifacts storage alias (settings.STORAGES). exists() is a cheap round trip on every backend
+    # (a stat locally, a HEAD on S3).
+    storages["artifacts"].exists("readyz-probe")
 
 
 def readyz(request):

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from django.core.files.storage import Storage
 from rest_framework.test import APIClient
 
 from registry.throttling import TokenRateThrottle
@@ -40,12 +41,16 @@ def test_readyz_is_503_naming_the_broker_when_it_is_unreachable(client, settings
     assert response.json()["checks"]["database"]["status"] == "ok"
 
 
-def test_readyz_is_503_when_storage_fails(client, monkeypatch):
-    class BrokenStorage:
-        def exists(self, name):
-            raise OSError("storage unreachable")
+class UnreachableStorage(Storage):
+    def exists(self, name):
+        raise OSError("storage unreachable")
 
-    monkeypatch.setattr("packages_app.models.artifact_storage", lambda: BrokenStorage())
+
+def test_readyz_is_503_when_storage_fails(client, settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "artifacts": {"BACKEND": "tests.registry.test_operations.UnreachableStorage"},
+    }
     response = client.get("/readyz")
     assert response.status_code == 503
     assert "storage unreachable" in response.json()["checks"]["storage"]["error"]
