@@ -34,7 +34,7 @@ if __name__ == "__main__":  # runnable as a script from anywhere
 
 from django.db import connection
 
-from components_app.compiler import CompilationError, default_compiler
+from components_app.compiler import CompilationError, comment_tag_compiler
 from packages_app.archives import ArchiveLimits, iter_archive, read_manifest
 from packages_app.indexing.extract import extract_entries
 from packages_app.indexing.malloy import parse_malloy
@@ -96,7 +96,7 @@ def compiler_cases() -> list[tuple[str, Callable[[], object], float]]:
 
 
 def compile_(content: str):
-    return default_compiler(name="X", type="view", content=content)
+    return comment_tag_compiler(name="X", type="view", content=content)
 
 
 def component_api_case(runs: int) -> list[float]:

@@ -2,11 +2,14 @@
 
 ``settings.REGISTRY_COMPONENT_COMPILER`` names a function ``(*, name, type, content) -> CompiledComponent``
 that raises :class:`CompilationError` for bad source. Services call :func:`compile_component`, which
-loads the configured function and turns its errors into ``400 COMPILATION_ERROR``.
+loads the configured function and turns its errors into ``400 COMPILATION_ERROR`` with
+``details.errors: [{line, column, message}]`` (``line`` and ``column`` are null where unknown, e.g. for a
+component stopped for running too long).
 
-The default compiler passes the source through unchanged as the compiled output and reads the
-component's title, description and property schema from doc-comment tags, one per line, anywhere in
-the source::
+The default is the BindJS compiler, :func:`components_app.bindjs.compile_bindjs`. This module also keeps
+the registry's first format, :func:`comment_tag_compiler`, for deployments that still need it: it passes
+the source through unchanged as the compiled output and reads the component's title, description and
+property schema from doc-comment tags, one per line, anywhere in the source::
 
     // @title Product card
     // @description Shows a product with its price.
@@ -44,13 +47,14 @@ _PAIRS = {")": "(", "]": "[", "}": "{"}
 
 @dataclass(frozen=True)
 class CompileProblem:
-    line: int
+    line: int | None
     message: str
+    column: int | None = None
 
 
 class CompilationError(Exception):
     def __init__(self, problems: list[CompileProblem]):
-        super().__init__("; ".join(f"line {p.line}: {p.message}" for p in problems))
+        super().__init__("; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in problems))
         self.problems = problems
 
 
@@ -62,7 +66,7 @@ class CompiledComponent:
     schema: dict = field(default_factory=dict)
 
 
-def default_compiler(*, name: str, type: str, content: str) -> CompiledComponent:
+def comment_tag_compiler(*, name: str, type: str, content: str) -> CompiledComponent:
     problems: list[CompileProblem] = []
     title, description = "", ""
     properties: dict[str, dict] = {}
@@ -80,7 +84,7 @@ def default_compiler(*, name: str, type: str, content: str) -> CompiledComponent
             _read_prop(rest, number, properties, required, problems)
     problems.extend(_bracket_problems(content))
     if problems:
-        raise CompilationError(sorted(problems, key=lambda p: p.line))
+        raise CompilationError(sorted(problems, key=lambda p: p.line or 0))
     schema: dict = {}
     if properties:
         schema = {"type": "object", "properties": properties}
@@ -237,5 +241,5 @@ def compile_component(*, name: str, type: str, content: str) -> CompiledComponen
             "COMPILATION_ERROR",
             f"Component '{name}' does not compile: {exc}",
             status=400,
-            details={"errors": [{"line": p.line, "message": p.message} for p in exc.problems]},
+            details={"errors": [{"line": p.line, "column": p.column, "message": p.message} for p in exc.problems]},
         ) from exc

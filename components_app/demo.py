@@ -6,42 +6,62 @@ from components_app import services
 from components_app.models import Component
 from registry.models import Organization, Project
 
+# BindJS components: TypeScript modules whose default export is defineComponent(...).
 BUTTON = """\
-// @title Button
-// @description A clickable call to action.
-// @prop label: string - What the button says
-// @prop disabled?: boolean = false
-export default function Button({ label, disabled }) {
-  return button(text(label), { disabled });
-}
+type Props = { label: string; disabled: boolean };
+
+export default defineComponent({
+  metadata: { title: "Button", description: "A clickable call to action." },
+  properties: {
+    label: PropertyString({ title: "Label", description: "What the button says", required: true }),
+    disabled: PropertyBoolean({ title: "Disabled", defaultValue: false }),
+  },
+  body: (props: Props) => Button(props.label, { disabled: props.disabled }),
+});
 """
 
 PRODUCT_CARD = """\
-// @title Product card
-// @description Shows a product with its price.
-// @prop title: string - The product name
-// @prop price: number = 0 - Price in cents
-export default function ProductCard({ title, price }) {
-  return view([text(title), text(price), Button({ label: "Buy" })]);
-}
+export default defineComponent({
+  metadata: { title: "Product card", description: "Shows a product with its price." },
+  properties: {
+    title: PropertyString({ title: "Title", description: "The product name", required: true }),
+    price: PropertyNumber({ title: "Price", description: "Price in cents", defaultValue: 0, validation: { min: 0 } }),
+    image: PropertyAsset({ title: "Image", assetTypes: ["image"] }),
+  },
+  body: ({ title, price }: { title: string; price: number }) =>
+    VStack({ spacing: 8 }, [Text(title), Text(String(price))]),
+});
 """
 
 ARTICLE_LAYOUT = """\
-// @title Article layout
-// @description A header, a body column and a footer.
-export default function ArticleLayout({ header, body, footer }) {
-  return stack([header, column(body), footer]);
-}
+export default defineComponent({
+  metadata: { title: "Article layout", description: "A header, a body column and a footer." },
+  properties: {
+    header: PropertyComponent({ title: "Header", allowedComponents: ["Hero"] }),
+    body: PropertyArray({ title: "Body", valueType: PropertyComponent({ allowedComponents: ["ProductCard"] }) }),
+  },
+  body: (props: { header: unknown; body: unknown[] }, children: unknown[]) => VStack({ spacing: 24 }, children),
+});
+"""
+
+LEGACY_BANNER = """\
+export default defineComponent({
+  metadata: { title: "Banner" },
+  properties: { text: PropertyString({ title: "Text" }) },
+  body: ({ text }: { text: string }) => Text(text),
+});
 """
 
 HERO = """\
-// @title Hero
-// @description A full-width image with a headline.
-// @prop image: string - Image URL
-// @prop headline: string
-export default function Hero({ image, headline }) {
-  return overlay(image(image), text(headline));
-}
+export default defineComponent({
+  metadata: { title: "Hero", description: "A full-width image with a headline." },
+  properties: {
+    image: PropertyAsset({ title: "Image", description: "The picture behind the headline", assetTypes: ["image"] }),
+    headline: PropertyString({ title: "Headline", required: true, inspector: { placeholder: "Say it big" } }),
+    tone: PropertyEnum({ title: "Tone", options: ["light", "dark"], defaultValue: "light" }),
+  },
+  body: ({ headline }: { headline: string }) => ZStack([Text(headline)]),
+});
 """
 
 
@@ -67,13 +87,13 @@ def load_component_demo(*, organization: Organization, author) -> list[Project]:
             project=storefront, name="ArticleLayout", type="layout", content=ARTICLE_LAYOUT, author=author
         )
         legacy = services.create_component(
-            project=storefront, name="LegacyBanner", type="view", content="banner()", author=author
+            project=storefront, name="LegacyBanner", type="view", content=LEGACY_BANNER, author=author
         )
         services.publish_package(
             project=storefront, version="1.0.0", description="Initial release", tags=["ui"], author=author
         )
         services.update_component(
-            component=layout, content=ARTICLE_LAYOUT.replace("column(body)", "column(body, { gap: 16 })"), author=author
+            component=layout, content=ARTICLE_LAYOUT.replace("spacing: 24", "spacing: 16"), author=author
         )  # -> modified
         services.set_component_status(component=legacy, status="deleted")
         services.create_component(project=storefront, name="Hero", type="view", content=HERO, author=author)  # draft

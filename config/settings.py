@@ -348,8 +348,9 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# The function that compiles component source (see components_app.compiler for the contract).
-REGISTRY_COMPONENT_COMPILER = os.environ.get("REGISTRY_COMPONENT_COMPILER", "components_app.compiler.default_compiler")
+# The function that compiles component source (see components_app.compiler for the contract): BindJS
+# TypeScript by default; "components_app.compiler.comment_tag_compiler" is the registry's first format.
+REGISTRY_COMPONENT_COMPILER = os.environ.get("REGISTRY_COMPONENT_COMPILER", "components_app.bindjs.compile_bindjs")
 
 # Tokens: how often (seconds) last-use is written, so authentication is not a write on every request.
 REGISTRY_TOKEN_LAST_USED_RESOLUTION = env_int("REGISTRY_TOKEN_LAST_USED_RESOLUTION", 60)

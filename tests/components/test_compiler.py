@@ -1,6 +1,6 @@
 import pytest
 
-from components_app.compiler import CompilationError, CompiledComponent, compile_component, default_compiler
+from components_app.compiler import CompilationError, CompiledComponent, comment_tag_compiler, compile_component
 from registry.errors import RegistryError
 
 SOURCE = """\
@@ -16,19 +16,19 @@ export default function ProductCard({ title, price }) {
 """
 
 
-def test_the_default_compiler_passes_the_source_through_as_compiled_output():
-    result = default_compiler(name="ProductCard", type="view", content=SOURCE)
+def test_the_comment_tag_compiler_passes_the_source_through_as_compiled_output():
+    result = comment_tag_compiler(name="ProductCard", type="view", content=SOURCE)
     assert result.compiled == SOURCE
 
 
-def test_the_default_compiler_reads_title_and_description_from_doc_tags():
-    result = default_compiler(name="ProductCard", type="view", content=SOURCE)
+def test_the_comment_tag_compiler_reads_title_and_description_from_doc_tags():
+    result = comment_tag_compiler(name="ProductCard", type="view", content=SOURCE)
     assert result.title == "Product card"
     assert result.description == "Shows a product with its price."
 
 
-def test_the_default_compiler_builds_a_json_schema_from_prop_tags():
-    result = default_compiler(name="ProductCard", type="view", content=SOURCE)
+def test_the_comment_tag_compiler_builds_a_json_schema_from_prop_tags():
+    result = comment_tag_compiler(name="ProductCard", type="view", content=SOURCE)
     assert result.schema == {
         "type": "object",
         "properties": {
@@ -41,34 +41,41 @@ def test_the_default_compiler_builds_a_json_schema_from_prop_tags():
 
 
 def test_a_component_without_tags_is_titled_by_its_name_and_has_an_empty_schema():
-    result = default_compiler(name="Plain", type="layout", content="stack([])")
+    result = comment_tag_compiler(name="Plain", type="layout", content="stack([])")
     assert (result.title, result.description, result.schema) == ("Plain", "", {})
 
 
 def test_an_unknown_property_type_is_a_compile_error_on_its_line():
     with pytest.raises(CompilationError) as caught:
-        default_compiler(name="X", type="view", content="a()\n// @prop size: huge\n")
+        comment_tag_compiler(name="X", type="view", content="a()\n// @prop size: huge\n")
     assert [(p.line, p.message) for p in caught.value.problems] == [(2, "unknown type 'huge' for property 'size'")]
 
 
 def test_an_unclosed_bracket_is_reported_at_the_line_that_opened_it():
     with pytest.raises(CompilationError) as caught:
-        default_compiler(name="X", type="view", content="a()\nview([\n  text('x')\n")
+        comment_tag_compiler(name="X", type="view", content="a()\nview([\n  text('x')\n")
     assert [p.line for p in caught.value.problems] == [2, 2]
 
 
 def test_an_unexpected_closing_bracket_is_reported_at_its_line():
     with pytest.raises(CompilationError) as caught:
-        default_compiler(name="X", type="view", content="a()\nb())\n")
+        comment_tag_compiler(name="X", type="view", content="a()\nb())\n")
     assert [(p.line, p.message) for p in caught.value.problems] == [(2, "unexpected ')'")]
 
 
-def test_a_compile_error_becomes_a_400_compilation_error_with_line_numbers():
+def test_a_compile_error_becomes_a_400_compilation_error_with_line_and_column(settings):
+    settings.REGISTRY_COMPONENT_COMPILER = "components_app.compiler.comment_tag_compiler"
     with pytest.raises(RegistryError) as caught:
         compile_component(name="X", type="view", content="// @prop a: string = nope\n")
     assert caught.value.status == 400
     assert caught.value.code == "COMPILATION_ERROR"
-    assert caught.value.details == {"errors": [{"line": 1, "message": "default of 'a' is not valid JSON"}]}
+    assert caught.value.details == {
+        "errors": [{"line": 1, "column": None, "message": "default of 'a' is not valid JSON"}]
+    }
+
+
+def test_bindjs_is_the_default_compiler(settings):
+    assert settings.REGISTRY_COMPONENT_COMPILER == "components_app.bindjs.compile_bindjs"
 
 
 def shouting_compiler(*, name, type, content):

@@ -7,14 +7,14 @@ import pytest
 from django.db import IntegrityError
 
 from components_app import services
-from components_app.compiler import CompilationError, compile_component, default_compiler
+from components_app.compiler import CompilationError, comment_tag_compiler, compile_component
 from components_app.models import Component, ComponentStatus
 from registry.errors import RegistryError
 
 
 def problems_of(content: str) -> list[tuple[int, str]]:
     with pytest.raises(CompilationError) as caught:
-        default_compiler(name="X", type="view", content=content)
+        comment_tag_compiler(name="X", type="view", content=content)
     return [(p.line, p.message) for p in caught.value.problems]
 
 
@@ -27,7 +27,7 @@ def test_a_prop_line_with_a_long_run_of_inner_spaces_is_a_compile_error():
 def test_long_runs_of_spaces_around_a_description_dash_are_read_as_before(spaces):
     run = spaces * 60_000
     content = f'// @prop x: string = "a"{run}-{run}The name\n// @prop y?: number{run}-{run}A number\n'
-    result = default_compiler(name="X", type="view", content=content)
+    result = comment_tag_compiler(name="X", type="view", content=content)
     assert result.schema["properties"] == {
         "x": {"type": "string", "default": "a", "description": "The name"},
         "y": {"type": "number", "description": "A number"},
@@ -50,7 +50,7 @@ def test_long_runs_of_spaces_around_a_description_dash_are_read_as_before(spaces
     ],
 )
 def test_the_prop_syntax_is_read_as_it_always_was(tag, prop):
-    result = default_compiler(name="X", type="view", content=f"// @prop {tag}\n")
+    result = comment_tag_compiler(name="X", type="view", content=f"// @prop {tag}\n")
     assert result.schema["properties"] == {"x": prop}
 
 
@@ -86,7 +86,7 @@ def test_a_non_finite_number_in_a_default_is_a_compile_error(default):
 
 
 def test_large_finite_numbers_are_still_accepted_as_defaults():
-    result = default_compiler(name="X", type="view", content="// @prop x: number = 1.5e308\n")
+    result = comment_tag_compiler(name="X", type="view", content="// @prop x: number = 1.5e308\n")
     assert result.schema["properties"]["x"]["default"] == 1.5e308
 
 
