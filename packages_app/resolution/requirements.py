@@ -47,7 +47,9 @@ def parse_requirements(*, project: Project, declared: Mapping[str, str], user) -
     """Turn ``{"<reference>": "<range>"}`` declared in ``project`` into requirements, in one query.
 
     A reference to a package that does not exist or that ``user`` cannot read is a 400
-    DEPENDENCY_NOT_FOUND (the two are not told apart); a bad range is a 400 VALIDATION_FAILED.
+    DEPENDENCY_NOT_FOUND (the two are not told apart); a range npm refuses is a 400 VALIDATION_FAILED whose
+    details name the reference, the offending token and the rule (``ranges.parse_range``). An empty range,
+    which npm reads as any version, is recorded as ``*``.
     """
     if not isinstance(declared, Mapping):
         raise validation_failed("dependencies", 'must be an object: {"<reference>": "<range>"}')
@@ -56,7 +58,7 @@ def parse_requirements(*, project: Project, declared: Mapping[str, str], user) -
     wanted: dict[str, tuple[str, str, str]] = {}
     for reference, text in declared.items():
         wanted[reference] = _split_reference(project=project, reference=reference)
-        parse_range(text)
+        parse_range(text, reference=reference)
     lookup = Q()
     for org_name, project_name, package_name in set(wanted.values()):
         lookup |= Q(
@@ -77,7 +79,7 @@ def parse_requirements(*, project: Project, declared: Mapping[str, str], user) -
             details={"reference": missing[0], "missing": missing},
         )
     requirements = [
-        Requirement(package=found[tuple(part.lower() for part in wanted[ref])], reference=ref, range=text)
+        Requirement(package=found[tuple(part.lower() for part in wanted[ref])], reference=ref, range=text or "*")
         for ref, text in declared.items()
     ]
     seen: dict[int, str] = {}

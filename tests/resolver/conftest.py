@@ -4,6 +4,12 @@ Versions share one artifact and their Dependency rows are written as given, with
 test can set up states that publishing would refuse (cycles, archived versions, conflicts).
 """
 
+import fcntl
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from packages_app.models import ArchiveStatus, Artifact, Dependency, Package, Version
@@ -49,3 +55,34 @@ class RegistryBuilder:
 @pytest.fixture
 def registry(project):
     return RegistryBuilder(project)
+
+
+NODE_DIR = Path(__file__).parent / "node"
+
+
+@pytest.fixture(scope="session")
+def node_semver() -> list[str]:
+    """The command that runs node-semver (npm's own range implementation) over JSON on stdin.
+
+    On first use ``npm ci`` installs the version package-lock.json pins from the npm registry into the
+    git-ignored tests/resolver/node/node_modules; a file lock keeps parallel workers from installing twice.
+    Skipped only when the machine has no Node.js or npm.
+    """
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are needed to run node-semver, the reference for npm ranges")
+    pinned = json.loads((NODE_DIR / "package-lock.json").read_text())["packages"]["node_modules/semver"]["version"]
+    installed = NODE_DIR / "node_modules" / "semver" / "package.json"
+    with open(NODE_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not installed.exists() or json.loads(installed.read_text())["version"] != pinned:
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=NODE_DIR,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            if done.returncode != 0:
+                pytest.fail(f"npm ci in {NODE_DIR} failed: {done.stderr[-2000:]}")
+    return [node, str(NODE_DIR / "oracle.js")]

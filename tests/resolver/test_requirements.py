@@ -2,7 +2,7 @@
 
 import pytest
 
-from packages_app.resolution import parse_requirements
+from packages_app.resolution import MAX_RANGE_LENGTH, parse_requirements
 from registry.errors import RegistryError
 from tests.factories import OrganizationFactory, PackageFactory, ProjectFactory
 
@@ -44,11 +44,51 @@ def test_a_package_the_publisher_cannot_read_is_dependency_not_found(project, re
     assert hidden.pk  # it exists; the caller just cannot see it
 
 
-@pytest.mark.parametrize("text", ["latest", "", "1.2.3.4", ">=banana", 5, None])
+@pytest.mark.parametrize("text", ["latest", "1.2.3.4", ">=banana", "x.1.2", "1.2.3-", "v>=1.2.3", 5, None])
 def test_an_invalid_range_is_validation_failed(project, package, reader, text):
     with pytest.raises(RegistryError) as caught:
         parse_requirements(project=project, declared={"ledger": text}, user=reader)
     assert (caught.value.code, caught.value.status) == ("VALIDATION_FAILED", 400)
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "rule"),
+    [
+        (">=1.0.0 x.1.2", "x.1.2", "wildcard"),
+        ("v>=1.2.3", "v>=1.2.3", "operator comes first"),
+        ("1.2.3+", "1.2.3+", "build"),
+        (">=1.2.3 - 2", "-", "hyphen range"),
+        ("^1.2.3 ||  >=", ">=", "needs a version"),
+    ],
+)
+def test_a_refused_range_names_the_reference_the_token_and_the_rule(project, package, reader, text, token, rule):
+    with pytest.raises(RegistryError) as caught:
+        parse_requirements(project=project, declared={"ledger": text}, user=reader)
+    details = caught.value.details
+    assert (details["reference"], details["range"], details["token"]) == ("ledger", text, token)
+    assert rule in details["rule"]
+    assert "'ledger'" in caught.value.message
+    assert f"'{token}'" in caught.value.message
+    assert details["fields"] == {"dependencies": [caught.value.message.removeprefix("dependencies: ")]}
+
+
+def test_a_range_longer_than_the_limit_is_refused_with_the_limit(project, package, reader):
+    with pytest.raises(RegistryError) as caught:
+        parse_requirements(project=project, declared={"ledger": "^1.0.0 " * 40}, user=reader)
+    assert caught.value.code == "VALIDATION_FAILED"
+    assert caught.value.details["reference"] == "ledger"
+    assert f"at most {MAX_RANGE_LENGTH} characters" in caught.value.details["rule"]
+
+
+@pytest.mark.parametrize("text", [">= 1.2.3", "^ 1.2.3", "1.2.3  -  2.3.4", "v1.2.3 - v2.3.4", ">=1.0.0\t<2.0.0", "^*"])
+def test_ranges_npm_accepts_are_kept_as_written(project, package, reader, text):
+    [requirement] = parse_requirements(project=project, declared={"ledger": text}, user=reader)
+    assert requirement.range == text
+
+
+def test_an_empty_range_means_any_version_and_is_recorded_as_a_star(project, package, reader):
+    [requirement] = parse_requirements(project=project, declared={"ledger": ""}, user=reader)
+    assert requirement.range == "*"
 
 
 @pytest.mark.parametrize("reference", ["a/b/c/d", "bad name", "../x", "", "a//b"])

@@ -54,6 +54,46 @@ def test_an_invalid_range_is_a_validation_error(as_modeler):
     assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_FAILED")
 
 
+@pytest.mark.parametrize(
+    ("text", "token"), [("x.1.2", "x.1.2"), (">=1.2.3 - 2", "-"), ("v>=1.2.3", "v>=1.2.3"), ("1.2.3+", "1.2.3+")]
+)
+def test_a_range_npm_refuses_answers_400_naming_the_reference_and_the_token(as_modeler, text, token):
+    publish(as_modeler, "core", "1.0.0")
+    response = publish(as_modeler, "ledger", "1.0.0", {"acme/finance/core": text})
+    body = response.json()
+    assert (response.status_code, body["code"]) == (400, "VALIDATION_FAILED")
+    assert (body["details"]["reference"], body["details"]["range"], body["details"]["token"]) == (
+        "acme/finance/core",
+        text,
+        token,
+    )
+    assert "acme/finance/core" in body["message"]
+    assert body["details"]["rule"] in body["message"]
+    assert not Version.objects.filter(package__name="ledger").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [
+        ("1.0.0  -  1.2.0", "1.2.0"),
+        ("v1.0.0 - v1.1.0", "1.1.0"),
+        (">= 1.0.0 <1.2.0", "1.1.0"),
+        ("^*", "2.0.0"),
+        ("", "2.0.0"),
+        ("<=1.2.0-beta", "1.1.0"),
+        ("1.1.0+build", "1.1.0"),
+    ],
+)
+def test_a_range_npm_accepts_is_resolved_with_npms_meaning(as_modeler, text, chosen):
+    for version in ("1.0.0", "1.1.0", "1.2.0", "2.0.0"):
+        publish(as_modeler, "core", version)
+    response = publish(as_modeler, "ledger", "1.0.0", {"core": text})
+    assert response.status_code == 201, response.json()
+    ledger = Version.objects.get(package__name="ledger", version="1.0.0")
+    [entry] = LockEntry.objects.filter(root=ledger)
+    assert (entry.resolved.version, entry.range) == (chosen, text or "*")
+
+
 def test_dependencies_that_are_not_an_object_are_a_validation_error(as_modeler):
     response = publish(as_modeler, "ledger", "1.0.0", ["core"])
     assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_FAILED")
