@@ -5,9 +5,9 @@ from django.db.models import Count
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from components_app import admin_views
 from components_app.models import Component, ComponentVersion, PackageComponent, ProjectDependency
-from packages_app import admin_views
-from packages_app.admin_actions import badge, project_filter
+from registry.admin_actions import badge, project_filter
 from registry.admin_display import json_block, source_block, tag_list
 
 

@@ -7,7 +7,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from packages_app import admin_views
-from packages_app.admin_actions import DeletedThroughServiceMixin, badge, confirm_then, project_filter, run_each
 from packages_app.admin_selectors import version_history, version_sections
 from packages_app.indexing import request_reindex
 from packages_app.models import (
@@ -22,7 +21,14 @@ from packages_app.models import (
     UsedVersionNumber,
     Version,
 )
-from packages_app.services import PackageChanges, delete_package, set_archive_status, update_package
+from packages_app.services import (
+    PackageChanges,
+    delete_package,
+    outside_dependents,
+    set_archive_status,
+    update_package,
+)
+from registry.admin_actions import DeletedThroughServiceMixin, badge, confirm_then, project_filter, run_each
 from registry.admin_display import json_block, tag_list
 from registry.admin_forms import TagsAsListAdminMixin
 
@@ -143,6 +149,12 @@ class PackageAdmin(TagsAsListAdminMixin, DeletedThroughServiceMixin, admin.Model
 
     def delete_with_service(self, obj):
         delete_package(package=obj)
+
+    def delete_blockers(self, objs):
+        return [
+            f"{label} depends on it"
+            for label in outside_dependents(Package.objects.filter(pk__in=[o.pk for o in objs]))
+        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)

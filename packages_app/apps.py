@@ -6,7 +6,23 @@ class PackagesAppConfig(AppConfig):
     verbose_name = "Packages"
 
     def ready(self) -> None:
-        from packages_app.services import release_packages_of_projects
+        from packages_app import models
+        from packages_app.services import outside_dependents, release_packages_of_projects
         from registry import hooks
 
         hooks.register_projects_deletion_step(release_packages_of_projects)
+        hooks.register_projects_deletion_blocker(
+            lambda projects: [
+                f"{label} depends on it"
+                for label in outside_dependents(models.Package.objects.filter(project__in=projects))
+            ]
+        )
+        hooks.register_models_deleted_with_their_owner(
+            models.Version,
+            models.UsedVersionNumber,
+            models.Dependency,
+            models.LockEntry,
+            models.IndexEntry,
+            models.Artifact,
+            models.ArtifactReplica,
+        )

@@ -8,7 +8,8 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from packages_app.admin_actions import DeletedThroughServiceMixin, badge, confirm_then
+from registry import hooks
+from registry.admin_actions import DeletedThroughServiceMixin, badge, confirm_then
 from registry.admin_forms import GrantAdminForm, IssueTokenForm, principal_label
 from registry.models import ApiToken, Grant, Organization, OrganizationGroup, Project
 from registry.services import (
@@ -31,7 +32,8 @@ def adopt(obj, saved) -> None:
 
 @admin.register(Organization)
 class OrganizationAdmin(DeletedThroughServiceMixin, admin.ModelAdmin):
-    package_lookup = "project__organization"
+    def delete_blockers(self, objs):
+        return hooks.what_blocks_deleting_projects(Project.objects.filter(organization__in=objs))
 
     list_display = ["name", "display_name", "project_count", "created_at", "updated_at"]
     search_fields = ["name", "display_name", "description"]
@@ -65,7 +67,8 @@ class OrganizationAdmin(DeletedThroughServiceMixin, admin.ModelAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(DeletedThroughServiceMixin, admin.ModelAdmin):
-    package_lookup = "project"
+    def delete_blockers(self, objs):
+        return hooks.what_blocks_deleting_projects(Project.objects.filter(pk__in=[obj.pk for obj in objs]))
 
     list_display = ["name", "organization", "package_count", "created_at", "updated_at"]
     list_filter = ["organization"]

@@ -17,10 +17,33 @@ ProjectsDeletionStep = Callable[..., None]
 
 before_projects_deleted: list[ProjectsDeletionStep] = []
 
+# Given projects about to be deleted (a queryset), why the deletion would be refused ("a@1.0.0 depends
+# on it"), for the admin's confirmation page.
+projects_deletion_blockers: list[Callable[[QuerySet], list[str]]] = []
+
+# Models whose rows go with their owner through a delete service and have no delete permission of
+# their own (versions, locks, component snapshots, ...).
+models_deleted_with_their_owner: list[type] = []
+
 
 def register_projects_deletion_step(step: ProjectsDeletionStep) -> None:
     if step not in before_projects_deleted:  # ready() may run more than once (tests, reloads)
         before_projects_deleted.append(step)
+
+
+def register_projects_deletion_blocker(blocker: Callable[[QuerySet], list[str]]) -> None:
+    if blocker not in projects_deletion_blockers:
+        projects_deletion_blockers.append(blocker)
+
+
+def register_models_deleted_with_their_owner(*models: type) -> None:
+    for model in models:
+        if model not in models_deleted_with_their_owner:
+            models_deleted_with_their_owner.append(model)
+
+
+def what_blocks_deleting_projects(projects: QuerySet) -> list[str]:
+    return [reason for blocker in projects_deletion_blockers for reason in blocker(projects)]
 
 
 def prepare_projects_for_deletion(*, projects: QuerySet, what: str) -> None:

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from components_app.admin_views import side_by_side
 from components_app.services import create_component, publish_package, update_component
-from packages_app.admin_views import side_by_side
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from registry import hooks
 from registry.errors import RegistryError
 
 BADGE_CLASSES = {
@@ -106,22 +107,20 @@ class DeletedThroughServiceMixin:
     The confirmation page then asks the service's question. Permissions: see ``deleted_by_service``.
     Protection: Django's collector calls every dependency and lock row pointing at a deleted package
     "protected", even when it belongs to a version deleted in the same go (the service drops those
-    first); only versions outside the deleted packages that depend on them really stop the delete.
+    first); only what ``delete_blockers`` names (versions elsewhere that depend on what goes) really
+    stops the delete.
     """
-
-    package_lookup = "pk"  # how a Package reaches the objects being deleted
 
     def delete_with_service(self, obj) -> None:
         raise NotImplementedError
 
-    def get_deleted_objects(self, objs, request):
-        from packages_app.models import Package
-        from packages_app.services import outside_dependents
+    def delete_blockers(self, objs) -> list[str]:
+        """Why deleting ``objs`` would be refused, one line each; none by default."""
+        return []
 
+    def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, _ = super().get_deleted_objects(objs, request)
-        packages = Package.objects.filter(**{f"{self.package_lookup}__in": [obj.pk for obj in objs]})
-        protected = [f"{label} depends on it" for label in outside_dependents(packages)]
-        return deleted, counts, deleted_by_service(perms_needed), protected
+        return deleted, counts, deleted_by_service(perms_needed), self.delete_blockers(objs)
 
     def delete_model(self, request, obj):
         self.delete_with_service(obj)
@@ -136,22 +135,8 @@ def deleted_by_service(perms_needed: set[str]) -> set[str]:
 
     Versions, used version numbers, dependencies, locks, index entries, artifacts, replicas and
     component snapshots have no delete permission of their own (they are immutable one by one), but a
-    package, project or organization deleted through its service takes them along (version numbers of
-    a deleted package stay used). The admin's confirmation page must not count them as missing
-    permissions, or nothing holding a version could ever be deleted.
+    package, project or organization deleted through its service takes them along. The admin's
+    confirmation page must not count them as missing permissions, or nothing holding a version could
+    ever be deleted. The apps that own such rows name them in ``registry.hooks``.
     """
-    from django.apps import apps
-
-    owned = [
-        ("packages_app", "Version"),
-        ("packages_app", "UsedVersionNumber"),
-        ("packages_app", "Dependency"),
-        ("packages_app", "LockEntry"),
-        ("packages_app", "IndexEntry"),
-        ("packages_app", "Artifact"),
-        ("packages_app", "ArtifactReplica"),
-        ("components_app", "ComponentVersion"),
-        ("components_app", "PackageComponent"),
-        ("components_app", "Component"),
-    ]
-    return perms_needed - {str(apps.get_model(app, model)._meta.verbose_name) for app, model in owned}
+    return perms_needed - {str(model._meta.verbose_name) for model in hooks.models_deleted_with_their_owner}

@@ -11,7 +11,7 @@ class RegistryAdminSite(admin.AdminSite):
     index_template = "admin/registry_index.html"
 
     def index(self, request, extra_context=None):
-        from packages_app.admin_selectors import dashboard_summary
+        from packages_app.admin_selectors import dashboard_summary  # the dashboard reads every app
 
         return super().index(request, {**(extra_context or {}), "dashboard": dashboard_summary()})
 
@@ -19,4 +19,4 @@ class RegistryAdminSite(admin.AdminSite):
 class RegistryAdminConfig(AdminConfig):
     """Installed instead of ``django.contrib.admin`` so ``admin.site`` is the registry's site."""
 
-    default_site = "registry.admin_site.RegistryAdminSite"
+    default_site = "config.admin_site.RegistryAdminSite"
