@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrations-check schema-check ci-checks bench clean
+.PHONY: run test lint layers format migrations-check schema-check ci-checks bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ migrations-check: $(STAMP)
 schema-check: $(STAMP)
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-ci-checks: lint migrations-check schema-check
+## The layers contract: components_app -> packages_app -> registry (pyproject.toml [tool.importlinter])
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+ci-checks: lint layers migrations-check schema-check
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
