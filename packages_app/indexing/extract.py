@@ -1,7 +1,9 @@
 """What an archive contains, as index entry drafts: pure functions, no database.
 
 Entries form a tree through ``parent``: a model's sources are its children, a source's dimensions,
-measures, views and joins are the source's children, a notebook's cells are the notebook's children.
+measures, renames, views and joins are the source's children, a view's nested views (``nest``) and the
+fields its stages define (``field``) are the view's children (a query's, a run's or a nested view's
+likewise), a notebook's cells are the notebook's children.
 
 A file yields at most ``MAX_ENTRIES_PER_FILE`` entries and a version ``MAX_ENTRIES_PER_VERSION``. Past a
 cap, extraction keeps the entries it has, stops reading that file (or, for the version cap, the archive),
@@ -44,6 +46,9 @@ SYMBOL_KINDS = {
     "query": IndexKind.QUERY,
     "run": IndexKind.RUN,
     "given": IndexKind.GIVEN,
+    "nest": IndexKind.NEST,
+    "field": IndexKind.FIELD,
+    "rename": IndexKind.RENAME,
 }
 
 

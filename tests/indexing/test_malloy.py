@@ -190,11 +190,11 @@ def test_many_statements_on_one_huge_line_are_all_read_with_their_text_cut_to_th
 
 
 def test_text_kept_from_one_huge_line_is_cut_to_the_snippet_size():
-    outline = parse_malloy("run: flights -> " + "x " * 20_000 + "\nsource: s is " + "y " * 20_000)
+    outline = parse_malloy("run: flights -> " + "x " * 20_000 + "\nsource: s is duckdb.sql('" + "y " * 20_000 + "')")
     run = outline.of_kind("run")[0]
     assert run.name == ("flights -> " + "x " * 200)[:MAX_SNIPPET].strip()
     assert run.data == {"source": "flights", "view": "x"}
-    assert outline.of_kind("source")[0].data["base"] == ("y " * 200)[:MAX_SNIPPET].strip()
+    assert outline.of_kind("source")[0].data["base"] == ("duckdb.sql('" + "y " * 200)[:MAX_SNIPPET].strip()
 
 
 def test_short_run_names_and_bases_are_kept_whole():
@@ -217,12 +217,20 @@ def test_max_symbols_of_a_notebook_bounds_all_its_cells_together():
 
 
 def test_docs_and_tags_before_a_statement_reach_each_definition_capped():
-    text = "#(doc) shared\n" * 5_000 + "# tag\n" * 500 + "dimension:\n" + "#(doc) own\n# mine\nd is 1\n" * 3_000
+    text = (
+        "source: s is t extend {\n"
+        + "#(doc) shared\n" * 5_000
+        + "# tag\n" * 500
+        + "dimension:\n"
+        + "#(doc) own\n# mine\nd is 1\n" * 3_000
+        + "}\n"
+    )
     outline = parse_malloy(text)
     dimension = outline.of_kind("dimension")[-1]
     assert dimension.doc == ("\n".join(["shared"] * 5_000))[:MAX_STATEMENT_DOC] + "\nown"
     assert dimension.data["tags"] == ["tag"] * MAX_STATEMENT_TAGS
-    small = parse_malloy("#(doc) a\n# t\ndimension:\n#(doc) b\n# u\nx is 1\ny is 2\n").of_kind("dimension")
+    small = parse_malloy("source: s is t extend {\n#(doc) a\n# t\ndimension:\n#(doc) b\n# u\nx is 1\ny is 2\n}")
+    small = small.of_kind("dimension")
     assert [(symbol.doc, symbol.data["tags"]) for symbol in small] == [("a\nb", ["t", "u"]), ("a", ["t"])]
 
 

@@ -123,7 +123,8 @@ function definition(node) {
     case 'ExploreQueryDefContext':
       return ['view', node.exploreQueryNameDef()];
     case 'NestDefContext':
-      return ['nest', node.queryName()];
+      // `nest: by_carrier` (no `is`) names a view defined elsewhere: not a definition.
+      return node.queryName() ? ['nest', node.queryName()] : null;
     case 'JoinOnContext':
     case 'JoinWithContext':
       return ['join', node.joinFrom().joinNameDef()];
@@ -174,9 +175,10 @@ function outline(file, text) {
       const start = firstToken(query.sqExpr ? query.sqExpr() : query);
       const lineEnd = text.indexOf('\n', start.startIndex);
       const runText = text.slice(start.startIndex, lineEnd === -1 ? undefined : lineEnd).trim();
-      const notes = blockNotes(query).length ? [] : [];
-      const {doc, tags} = docAndTags(directNotes(node).concat(directNotes(query)).concat(notes));
-      const entry = {kind: 'run', name: runText, parent, line: node.start.line, doc, tags};
+      const {doc, tags} = docAndTags(directNotes(node).concat(directNotes(query)));
+      // A run is placed on the line of its keyword (`run:` or `query:`), not of the annotations before it.
+      const keyword = children(node).find(child => child.symbol).symbol;
+      const entry = {kind: 'run', name: runText, parent, line: keyword.line, doc, tags};
       definitions.push(entry);
       scopes.push('run ' + runText);
       pushed = true;
