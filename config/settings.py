@@ -29,6 +29,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if not value:
@@ -129,6 +134,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Every wait on PostgreSQL is bounded: a server that accepts the connection and never answers costs a
+    # request DATABASE_CONNECT_TIMEOUT (then 503 DATABASE_UNAVAILABLE), not a thread for good; a statement
+    # the server runs longer than DATABASE_STATEMENT_TIMEOUT is cancelled by the server (0: no limit, e.g.
+    # behind a pooler that refuses startup options).
+    _statement_timeout_ms = int(env_float("DATABASE_STATEMENT_TIMEOUT", 30) * 1000)
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3),  # libpq's unit: whole seconds, at least 2
+        **({"options": f"-c statement_timeout={_statement_timeout_ms}"} if _statement_timeout_ms else {}),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -232,9 +248,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
-# Publishing must not hang on a dead broker: give up quickly, the indexing sweeper enqueues later.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# Every wait on the broker is bounded. Without socket timeouts (kombu's default is none) a Redis that
+# accepts connections and never answers holds the caller for good. The socket timeout stays above the
+# workers' 1 s BRPOP poll.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECT_TIMEOUT", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 5),
+}
+# Publishing must not hang on a dead broker: one quick retry, then give up; the indexing sweeper enqueues
+# later. A request never waits for the publish longer than CELERY_ENQUEUE_WAIT_SECONDS (packages_app.tasks
+# hands it to a background thread).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_ENQUEUE_WAIT_SECONDS = env_float("CELERY_ENQUEUE_WAIT_SECONDS", 2)
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # One queue name per deployment (or per real-worker test run, so concurrent runs never share tasks).
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
@@ -351,6 +378,9 @@ SPECTACULAR_SETTINGS = {
 # The function that compiles component source (see components_app.compiler for the contract): BindJS
 # TypeScript by default; "components_app.compiler.comment_tag_compiler" is the registry's first format.
 REGISTRY_COMPONENT_COMPILER = os.environ.get("REGISTRY_COMPONENT_COMPILER", "components_app.bindjs.compile_bindjs")
+
+# /readyz answers within this many seconds, a check that has not answered by then reported as "timeout".
+REGISTRY_READYZ_TIMEOUT_SECONDS = env_float("REGISTRY_READYZ_TIMEOUT_SECONDS", 4)
 
 # Tokens: how often (seconds) last-use is written, so authentication is not a write on every request.
 REGISTRY_TOKEN_LAST_USED_RESOLUTION = env_int("REGISTRY_TOKEN_LAST_USED_RESOLUTION", 60)

@@ -1,12 +1,77 @@
 """Celery tasks: thin, idempotent wrappers over services. They take ids, never model instances."""
 
+import contextvars
 import logging
+import os
 import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+# Publishes handed to the broker off the request thread (see ``enqueue_off_request``): at most this many
+# wait at once per process; past that a publish is skipped (and logged), and the sweepers catch up.
+ENQUEUE_MAX_IN_FLIGHT = 32
+_enqueue_lock = threading.Lock()
+_enqueue_pool: ThreadPoolExecutor | None = None
+_enqueue_slots = threading.BoundedSemaphore(ENQUEUE_MAX_IN_FLIGHT)
+
+
+def _forget_enqueue_pool_after_fork() -> None:
+    # A forked child (a gunicorn or Celery worker) has none of its parent's threads: start its own pool.
+    global _enqueue_pool, _enqueue_lock, _enqueue_slots
+    _enqueue_pool = None
+    _enqueue_lock = threading.Lock()
+    _enqueue_slots = threading.BoundedSemaphore(ENQUEUE_MAX_IN_FLIGHT)
+
+
+os.register_at_fork(after_in_child=_forget_enqueue_pool_after_fork)
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _enqueue_pool
+    with _enqueue_lock:
+        if _enqueue_pool is None:
+            _enqueue_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="registry-enqueue")
+        return _enqueue_pool
+
+
+def enqueue_off_request(send: Callable[[], None], *, what: str) -> None:
+    """Run ``send`` (a broker publish that logs its own failure) so that a hung broker cannot pin the caller.
+
+    The publish runs on a small per-process thread pool; the caller waits for it at most
+    ``CELERY_ENQUEUE_WAIT_SECONDS`` and then carries on (the publish itself gives up after the broker's
+    socket timeouts and one retry). Without a broker (``task_always_eager``, the embedded default) the
+    task runs right here, in the request, as before.
+    """
+    from celery import current_app
+
+    if current_app.conf.task_always_eager:
+        send()
+        return
+    if not _enqueue_slots.acquire(blocking=False):
+        logger.warning("could not enqueue %s: %d publishes already wait on the broker", what, ENQUEUE_MAX_IN_FLIGHT)
+        return
+
+    def run() -> None:
+        try:
+            send()
+        finally:
+            _enqueue_slots.release()
+
+    # The copied context carries the request id to the task's headers (registry.request_id).
+    future = _pool().submit(contextvars.copy_context().run, run)
+    try:
+        future.result(timeout=settings.CELERY_ENQUEUE_WAIT_SECONDS)
+    except FutureTimeout:
+        logger.warning("the broker has not taken %s yet; the request carries on without waiting", what)
+
 
 INDEX_MAX_RETRIES = 6
 
@@ -60,9 +125,12 @@ def schedule_indexing(version_id: int) -> None:
     """Enqueue indexing once the current transaction commits (a rolled-back publish enqueues nothing).
 
     Without a broker (``task_always_eager``, the embedded default) the task runs right there, in the
-    request, after the commit.
+    request, after the commit. With one, the request waits for the broker a bounded time
+    (``enqueue_off_request``); a version whose enqueue failed stays ``unknown`` and the sweeper enqueues it.
     """
-    transaction.on_commit(lambda: _enqueue_indexing(version_id))
+    transaction.on_commit(
+        lambda: enqueue_off_request(lambda: _enqueue_indexing(version_id), what=f"indexing of version {version_id}")
+    )
 
 
 ORPHAN_SWEEP_LOCK_KEY = "registry:sweep-orphan-blobs"
@@ -136,6 +204,16 @@ def _enqueue_quietly(task, *args) -> None:
 def schedule_replication(*, artifact_id: int | None = None, package_id: int | None = None) -> None:
     """After commit, copy one new artifact, or every artifact of a package whose replicationCount grew."""
     if artifact_id is not None:
-        transaction.on_commit(lambda: _enqueue_quietly(replicate_artifact_task, artifact_id))
+        transaction.on_commit(
+            lambda: enqueue_off_request(
+                lambda: _enqueue_quietly(replicate_artifact_task, artifact_id),
+                what=f"replication of artifact {artifact_id}",
+            )
+        )
     if package_id is not None:
-        transaction.on_commit(lambda: _enqueue_quietly(replicate_package_task, package_id))
+        transaction.on_commit(
+            lambda: enqueue_off_request(
+                lambda: _enqueue_quietly(replicate_package_task, package_id),
+                what=f"replication of package {package_id}",
+            )
+        )

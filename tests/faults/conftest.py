@@ -1,3 +1,79 @@
-"""Fault tests reuse the v0 API people (modeler, viewer on acme/finance) and upload helper."""
+"""Fault tests reuse the v0 API people (modeler, viewer on acme/finance) and upload helper.
+
+Hung services: ``hung_broker`` points Celery at a listener that accepts and never answers; ``answered``
+fails a test whose request does not come back at all (instead of hanging the suite), which is what these
+tests guard against. It is a guard, not a timing assertion: its limit is far above every bound.
+"""
+
+import signal
+from contextlib import contextmanager
+
+import pytest
 
 from tests.api_v0.conftest import as_modeler, as_viewer, modeler, viewer  # noqa: F401
+from tests.faults.hung import HungService
+
+NEVER_ANSWERED_AFTER_SECONDS = 90
+
+
+def answered(request):
+    """Call ``request()`` and return what it returns; fail the test if it has not returned after a long while."""
+
+    def pinned(signum, frame):
+        raise pytest.fail.Exception(f"no answer after {NEVER_ANSWERED_AFTER_SECONDS} s: a wait is unbounded")
+
+    previous = signal.signal(signal.SIGALRM, pinned)
+    signal.setitimer(signal.ITIMER_REAL, NEVER_ANSWERED_AFTER_SECONDS)
+    try:
+        return request()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def broker_at(settings):
+    """``with broker_at(url):`` this process publishes to ``url`` (not in-process), with short socket timeouts."""
+    from config.celery import app
+
+    @contextmanager
+    def pointing(url: str):
+        keys = ("broker_url", "task_always_eager", "broker_transport_options", "broker_connection_timeout")
+        saved = {key: app.conf[key] for key in keys}
+
+        def rebuild():
+            # The app caches its AMQP helpers and connection pool from the first configuration it saw.
+            app.__dict__.pop("amqp", None)
+            app._pool = None
+
+        settings.CELERY_BROKER_URL = url
+        settings.CELERY_ENQUEUE_WAIT_SECONDS = 0.5
+        settings.REGISTRY_READYZ_TIMEOUT_SECONDS = 3
+        app.conf.update(
+            broker_url=url,
+            task_always_eager=False,
+            broker_connection_timeout=1,
+            broker_transport_options={
+                **saved["broker_transport_options"],
+                "socket_timeout": 1,
+                "socket_connect_timeout": 1,
+            },
+        )
+        rebuild()
+        try:
+            yield app
+        finally:
+            app.conf.update(saved)
+            rebuild()
+
+    return pointing
+
+
+@pytest.fixture
+def hung_broker(broker_at):
+    service = HungService()
+    try:
+        with broker_at(f"redis://127.0.0.1:{service.port}/0"):
+            yield service
+    finally:
+        service.close()
