@@ -106,14 +106,22 @@ urlpatterns = [
         registry.OrganizationPermissionDetailView.as_view(),
         name="v0-organization-permission",
     ),
+    path(f"{ORG}/groups", registry.GroupListView.as_view(), name="v0-group-list"),
+    path(f"{ORG}/groups/<name:group>", registry.GroupDetailView.as_view(), name="v0-group-detail"),
     path(f"{ORG}/groups/<name:group>/tokens", registry.GroupTokenView.as_view(), name="v0-group-tokens"),
-    # Token names are free text (1-100 characters), slashes included: the rest of the path is the name.
+    # New token names match ^[a-zA-Z0-9_-]+$; older ones were free text, slashes included, so the rest of
+    # the path is the name and those stay revocable.
     path(
         f"{ORG}/groups/<name:group>/tokens/<path:token>",
         registry.GroupTokenDetailView.as_view(),
         name="v0-group-token",
     ),
     path(f"{ORG}/groups/<name:group>/members", registry.GroupMembersView.as_view(), name="v0-group-members"),
+    path(
+        f"{ORG}/groups/<name:group>/members/<str:member>",
+        registry.GroupMemberDetailView.as_view(),
+        name="v0-group-member",
+    ),
     path("search", index.SearchView.as_view(), name="v0-search"),
     *project_routes("projects", ""),
     *project_routes("environments", "-env"),

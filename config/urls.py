@@ -1,10 +1,11 @@
 """Top-level routes: the landing page, the admin, the two API surfaces, the OpenAPI schema and docs, health checks."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from registry.api.roots import ApiRootView
+from registry.api.unserved import api_not_found
 from registry.views import api_aware_404, api_aware_500, favicon, healthz, landing, readyz, same_origin_only
 
 V0_ROOT_LINKS = {
@@ -40,6 +41,9 @@ urlpatterns = [
     path("v1/", include("components_app.api.urls")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    # Last: any other path under an API prefix answers its envelope's 404, in debug mode too.
+    re_path(r"^api/v0/", api_not_found, name="api-v0-not-found"),
+    re_path(r"^v1/", api_not_found, name="api-v1-not-found"),
 ]
 
 handler404 = api_aware_404

@@ -5,22 +5,31 @@ Staff may do everything. Reads that a caller may not make answer 404 (the thing 
 them); writes they may read but not make answer 403.
 """
 
+from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils.functional import cached_property
 
 from registry.errors import RegistryError
-from registry.models import ROLE_RANK, Grant, Organization, Project, Role
+from registry.models import ROLE_RANK, Grant, GroupMembership, MemberStatus, Organization, Project, Role
 
 READ = 1
 WRITE = 2  # publish, edit
 ADMIN = 3  # manage grants, delete
 
 
+def groups_of(user):
+    """The groups ``user`` belongs to, as a subquery: their own, and those holding one of them as a
+    ``group:`` member (one level: a group inside a group cannot hold groups itself)."""
+    own = user.groups.all()
+    containing = GroupMembership.objects.filter(member_group__in=own).values("group")
+    return Group.objects.filter(Q(pk__in=own.values("pk")) | Q(pk__in=containing)).values("pk")
+
+
 def principal_q(user, prefix: str = "") -> Q:
     """Grants given to ``user`` directly or to one of their groups."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    return Q(**{f"{prefix}user": user}) | Q(**{f"{prefix}group__in": user.groups.all()})
+    return Q(**{f"{prefix}user": user}) | Q(**{f"{prefix}group__in": groups_of(user)})
 
 
 def sees_everything(user) -> bool:
@@ -194,3 +203,36 @@ def require(user, obj, needed: int, *, read_only_token: bool = False, grants: Gr
             status=403,
             details={"requiredRole": role},
         )
+
+
+def permission_level(obj, grants: GrantSnapshot) -> str | None:
+    """The caller's role on ``obj`` by name (``member`` for reading an organization, ``viewer`` elsewhere),
+    or None when they hold none there (they may still read it through something granted inside it)."""
+    rank = grants.rank(obj)
+    if rank >= ADMIN:
+        return Role.ADMIN.value
+    if rank >= WRITE:
+        return Role.MODELER.value
+    if rank >= READ:
+        return Role.MEMBER.value if isinstance(obj, Organization) else Role.VIEWER.value
+    return None
+
+
+def rank_to_list_permissions(scope) -> int:
+    """What listing who may access ``scope`` needs: a project's viewers, modelers and admins may list it
+    (as Credible documents); an organization's or a package's list is for their admins."""
+    return READ if isinstance(scope, Project) else ADMIN
+
+
+def is_group_admin(user, group) -> bool:
+    """Whether ``user`` is an ``admin`` member of ``group`` (directly; admin status does not nest)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return GroupMembership.objects.filter(group=group, user=user, status=MemberStatus.ADMIN).exists()
+
+
+def may_manage_group(user, *, organization, group, grants: GrantSnapshot) -> bool:
+    """Who may change an organization's group (its description and members): staff, the organization's
+    admins, and the group's own ``admin`` members. Creating, deleting and minting tokens stay with the
+    organization's admins."""
+    return grants.rank(organization) >= ADMIN or is_group_admin(user, group)

@@ -123,6 +123,8 @@ class Grant(TimestampedModel):
     )
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
     role = models.CharField(max_length=16, choices=Role.choices)
+    # Credible's ``message``: why the grant was given (or the request's note, once granted).
+    message = models.TextField(blank=True, default="")
 
     objects = GrantQuerySet.as_manager()
 
@@ -213,12 +215,136 @@ class OrganizationGroup(TimestampedModel):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="owned_groups")
     group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="owner")
+    description = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["organization", "group__name"]
 
     def __str__(self) -> str:
         return f"{self.organization.name}: {self.group.name}"
+
+
+class MemberStatus(models.TextChoices):
+    """Credible's member statuses: an ``admin`` member also manages the group."""
+
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+
+
+class GroupMembership(TimestampedModel):
+    """A member of a group, with its status: a user, or another group (one level: its users belong too).
+
+    A user's membership itself is Django's ``user.groups`` (what access reads); this row records the
+    status (a user in the group without a row, e.g. added in the staff console, is a ``member``). A group
+    member exists only here: ``registry.access.principal_q`` reaches the groups that contain the user's.
+    """
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="group_memberships"
+    )
+    member_group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="member_of")
+    status = models.CharField(max_length=16, choices=MemberStatus.choices, default=MemberStatus.MEMBER)
+
+    class Meta:
+        ordering = ["group", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, member_group__isnull=True)
+                | Q(user__isnull=True, member_group__isnull=False),
+                name="group_membership_one_member",
+            ),
+            models.UniqueConstraint(
+                "group", "user", name="group_membership_unique_user", condition=Q(user__isnull=False)
+            ),
+            models.UniqueConstraint(
+                "group",
+                "member_group",
+                name="group_membership_unique_group",
+                condition=Q(member_group__isnull=False),
+            ),
+            models.CheckConstraint(condition=~Q(group=models.F("member_group")), name="group_membership_not_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_group_id} is {self.status} of {self.group.name}"
+
+    @property
+    def user_group_id(self) -> str:
+        if self.user_id:
+            return f"user:{self.user.email or self.user.username}"
+        return f"group:{self.member_group.name}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    GRANTED = "granted", "Granted"
+    REFUSED = "refused", "Refused"
+
+
+class PermissionRequestQuerySet(models.QuerySet):
+    def pending(self) -> "PermissionRequestQuerySet":
+        return self.filter(status=RequestStatus.PENDING)
+
+
+class PermissionRequest(TimestampedModel):
+    """A user's request for a role on an organization, project or package (``requestPermission=true``),
+    waiting for an admin there to grant or refuse it (API PATCH, or the staff console)."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="permission_requests"
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="permission_requests"
+    )
+    package = models.ForeignKey(
+        "packages_app.Package", null=True, blank=True, on_delete=models.CASCADE, related_name="permission_requests"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="permission_requests")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    message = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PermissionRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(organization__isnull=False, project__isnull=True, package__isnull=True)
+                    | Q(organization__isnull=True, project__isnull=False, package__isnull=True)
+                    | Q(organization__isnull=True, project__isnull=True, package__isnull=False)
+                ),
+                name="permission_request_exactly_one_scope",
+            ),
+            # One pending request per user and resource: asking again updates it.
+            *(
+                models.UniqueConstraint(
+                    scope,
+                    "user",
+                    name=f"permission_request_one_pending_{scope}",
+                    condition=Q(**{f"{scope}__isnull": False}, status="pending"),
+                )
+                for scope in ("organization", "project", "package")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_group_id} asks {self.role} on {self.scope} ({self.status})"
+
+    @property
+    def scope(self):
+        return self.organization or self.project or self.package
+
+    @property
+    def user_group_id(self) -> str:
+        return f"user:{self.user.email or self.user.username}"
 
 
 class ApiTokenQuerySet(models.QuerySet):

@@ -3,7 +3,7 @@
 from django.db.models import Q
 
 from registry.access import scope_of
-from registry.models import ROLE_RANK, Grant, Project, Role
+from registry.models import ROLE_RANK, Grant, PermissionRequest, Project, Role
 
 
 def project_named(organization: str, project: str) -> Project | None:
@@ -11,10 +11,12 @@ def project_named(organization: str, project: str) -> Project | None:
     return Project.objects.by_name(organization, project).select_related("organization").first()
 
 
-def permissions_on(scope) -> list[dict]:
+def permissions_on(scope, *, with_requests: bool = False) -> list[dict]:
     """One row per principal with access to ``scope``: its own grant and the highest one from above.
 
-    One query whatever the number of grants (users and groups come with the grants).
+    One query whatever the number of grants (users and groups come with the grants); with
+    ``with_requests`` (for the scope's admins), a second one adds the pending permission requests: a row
+    whose ``status`` is ``pending`` and ``requestedPermission`` the role asked for.
     """
     organization, project, package = scope_of(scope)
     own_field = "package" if package is not None else "project" if project is not None else "organization"
@@ -24,23 +26,55 @@ def permissions_on(scope) -> list[dict]:
     if package is not None:
         reaching |= Q(package_id=package)
     rows: dict[str, dict] = {}
-    for grant in Grant.objects.filter(reaching).select_related("user", "group").order_by("created_at"):
-        row = rows.setdefault(
-            grant.user_group_id,
-            {"userGroupId": grant.user_group_id, "permission": None, "inheritedPermission": None, "_grant": None},
+
+    def row_for(user_group_id: str) -> dict:
+        return rows.setdefault(
+            user_group_id,
+            {
+                "userGroupId": user_group_id,
+                "permission": None,
+                "inheritedPermission": None,
+                "message": "",
+                "status": "granted",
+                "requestedPermission": None,
+                "_dated": None,
+            },
         )
+
+    for grant in Grant.objects.filter(reaching).select_related("user", "group").order_by("created_at"):
+        row = row_for(grant.user_group_id)
         if getattr(grant, f"{own_field}_id") is not None:
             row["permission"] = grant.role
-            row["_grant"] = grant
+            row["message"] = grant.message
+            row["_dated"] = grant
         else:
             inherited = row["inheritedPermission"]
             if inherited is None or ROLE_RANK[Role(grant.role)] > ROLE_RANK[Role(inherited)]:
                 row["inheritedPermission"] = grant.role
                 if row["permission"] is None:
-                    row["_grant"] = grant
+                    row["_dated"] = grant
+    if with_requests:
+        pending = PermissionRequest.objects.pending().filter(**{f"{own_field}_id": scope.pk}).select_related("user")
+        for request in pending:
+            row = row_for(request.user_group_id)
+            row["status"] = "pending"
+            row["requestedPermission"] = request.role
+            if row["permission"] is None:
+                row["message"] = request.message
+            if row["_dated"] is None:
+                row["_dated"] = request
     result = []
     for user_group_id in sorted(rows):
         row = rows[user_group_id]
-        grant = row.pop("_grant")
-        result.append({**row, "createdAt": grant.created_at, "updatedAt": grant.updated_at})
+        dated = row.pop("_dated")
+        result.append({**row, "createdAt": dated.created_at, "updatedAt": dated.updated_at})
     return result
+
+
+def permission_of(scope, user_group_id: str, *, with_requests: bool = False) -> dict | None:
+    """The one row of ``permissions_on`` for ``user_group_id`` (case-insensitive), or None."""
+    wanted = user_group_id.lower()
+    return next(
+        (row for row in permissions_on(scope, with_requests=with_requests) if row["userGroupId"].lower() == wanted),
+        None,
+    )

@@ -1,5 +1,6 @@
 """Writes on organizations, projects, grants and group service tokens. Each function is one transaction."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,12 +19,19 @@ from registry.models import (
     PROJECT_ROLES,
     ApiToken,
     Grant,
+    GroupMembership,
+    MemberStatus,
     Organization,
     OrganizationGroup,
+    PermissionRequest,
     Project,
+    RequestStatus,
     Role,
 )
+from registry.naming import NAME_MAX_LENGTH, validate_name
 from registry.tokens import issue_token, revoke_token, service_account_for
+
+notifications = logging.getLogger("registry.notifications")
 
 # Credible's documented default expiry for service tokens.
 DEFAULT_TOKEN_LIFETIME = timedelta(days=365 * 99)
@@ -85,9 +93,36 @@ def organization_exists(name: str) -> RegistryError:
     )
 
 
+def _locked_organization(organization: Organization, *, no_key: bool = False) -> Organization:
+    """``organization`` re-read under a row lock; 404 when a concurrent request deleted it meanwhile.
+
+    ``no_key``: ``FOR NO KEY UPDATE``, for a change of columns nothing references (a PATCH): rows being
+    created under the organization meanwhile need not wait for it.
+    """
+    locked = Organization.objects.select_for_update(no_key=no_key).filter(pk=organization.pk).order_by().first()
+    if locked is None:
+        raise not_found("Organization", organization.name)
+    return locked
+
+
+def _locked_project(project: Project, *, no_key: bool = False) -> Project:
+    """``project`` re-read under a row lock (its own row only); 404 when it was deleted meanwhile."""
+    locked = (
+        Project.objects.select_for_update(of=("self",), no_key=no_key)
+        .select_related("organization")
+        .filter(pk=project.pk)
+        .order_by()
+        .first()
+    )
+    if locked is None:
+        raise not_found("Project", project.name)
+    return locked
+
+
 def update_organization(*, organization: Organization, changes: Changes) -> Organization:
+    """Change an organization's details; 404 NOT_FOUND when it was deleted before the lock was granted."""
     with transaction.atomic():
-        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        locked = _locked_organization(organization, no_key=True)
         if changes.apply(locked):
             _full_clean(locked, {"display_name": "displayName"})
             locked.save()
@@ -95,12 +130,18 @@ def update_organization(*, organization: Organization, changes: Changes) -> Orga
 
 
 def delete_organization(*, organization: Organization) -> None:
-    """Delete an organization with everything in it; PACKAGE_IN_USE if a version elsewhere depends on it."""
+    """Delete an organization with everything in it; PACKAGE_IN_USE if a version elsewhere depends on it.
+
+    Locks in the documented order (docs/development.md, "Lock order"): the organization, its projects
+    in id order, then (through the hooks) their packages and versions. A concurrent delete that got there
+    first makes this one 404 NOT_FOUND.
+    """
     try:
         with transaction.atomic():
-            hooks.prepare_projects_for_deletion(
-                projects=organization.projects.all(), what=f"Organization {organization.name}"
-            )
+            organization = _locked_organization(organization)
+            projects = Project.objects.filter(organization=organization)
+            list(projects.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+            hooks.prepare_projects_for_deletion(projects=projects, what=f"Organization {organization.name}")
             organization.delete()
     except ProtectedError as exc:
         raise RegistryError(
@@ -121,8 +162,9 @@ def create_project(*, organization: Organization, name: str, description: str = 
 
 
 def update_project(*, project: Project, changes: Changes) -> Project:
+    """Change a project's details; 404 NOT_FOUND when it was deleted before the lock was granted."""
     with transaction.atomic():
-        locked = Project.objects.select_for_update(of=("self",)).select_related("organization").get(pk=project.pk)
+        locked = _locked_project(project, no_key=True)
         if changes.apply(locked):
             _full_clean(locked, {})
             locked.save()
@@ -130,9 +172,14 @@ def update_project(*, project: Project, changes: Changes) -> Project:
 
 
 def delete_project(*, project: Project) -> None:
-    """Delete a project with its packages; PACKAGE_IN_USE if a version elsewhere depends on one of them."""
+    """Delete a project with its packages; PACKAGE_IN_USE if a version elsewhere depends on one of them.
+
+    Locks the project row, then (through the hooks) its packages and versions: the documented lock
+    order. A concurrent delete that got there first makes this one 404 NOT_FOUND.
+    """
     try:
         with transaction.atomic():
+            project = _locked_project(project)
             hooks.prepare_projects_for_deletion(
                 projects=Project.objects.filter(pk=project.pk), what=f"Project {project.name}"
             )
@@ -178,38 +225,174 @@ def principal_from_id(user_group_id: str) -> Q:
     raise validation_failed("userGroupId", "expected 'user:{email}' or 'group:{name}'")
 
 
-def set_grant(*, scope, user_group_id: str, role: str) -> tuple[Grant, bool]:
-    """Give the principal ``role`` on ``scope``, replacing their role there. True when the grant is new."""
+def _check_role(scope, role: str, field: str = "permission") -> None:
     allowed = roles_for(scope)
     if role not in allowed:
-        raise validation_failed("permission", f"must be one of {', '.join(r.value for r in allowed)}")
+        raise validation_failed(field, f"must be one of {', '.join(r.value for r in allowed)}")
+
+
+def _pending_request(scope, who: Q):
+    """The pending request of the user ``who`` names on ``scope`` (locked), or None (groups never ask)."""
+    user = dict(who.children).get("user")
+    if user is None:
+        return None
+    return (
+        PermissionRequest.objects.select_for_update()
+        .pending()
+        .filter(user=user, **{_scope_field(scope): scope})
+        .first()
+    )
+
+
+def _decide(request: PermissionRequest | None, *, status: str, actor) -> None:
+    if request is not None:
+        request.status = status
+        request.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+        request.decided_at = timezone.now()
+        request.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+
+
+def set_grant(
+    *, scope, user_group_id: str, role: str, message: str | None = None, notify: bool = False, actor=None
+) -> tuple[Grant, bool]:
+    """Give the principal ``role`` on ``scope``, replacing their role there. True when the grant is new.
+
+    A pending request of that user there is granted by it. ``message`` (when given) is kept on the grant.
+    ``notify`` tells the principal after commit (see ``notify_people``).
+    """
+    _check_role(scope, role)
     who = principal_from_id(user_group_id)
     key = _scope_field(scope)
     with transaction.atomic():
         grant = Grant.objects.select_for_update().filter(who, **{key: scope}).first()
-        if grant is not None:
-            if grant.role != role:
-                grant.role = role
-                grant.save(update_fields=["role", "updated_at"])
-            return grant, False
-        principal = who.children[0]  # ("user", user) or ("group", group)
-        grant = Grant(**{key: scope, principal[0]: principal[1]}, role=role)
-        grant.full_clean()
-        grant.save()
-    return grant, True
+        created = grant is None
+        if created:
+            principal = who.children[0]  # ("user", user) or ("group", group)
+            grant = Grant(**{key: scope, principal[0]: principal[1]}, role=role, message=message or "")
+            grant.full_clean()
+            grant.save()
+        elif grant.role != role or (message is not None and grant.message != message):
+            grant.role = role
+            if message is not None:
+                grant.message = message
+            grant.save(update_fields=["role", "message", "updated_at"])
+        _decide(_pending_request(scope, who), status=RequestStatus.GRANTED, actor=actor)
+        if notify:
+            notify_people(event="permission_granted", scope=scope, user_group_id=user_group_id, role=role)
+    return grant, created
 
 
-def remove_grant(*, scope, user_group_id: str) -> None:
+def update_permission(
+    *,
+    scope,
+    user_group_id: str,
+    actor,
+    role: str | None = None,
+    message: str | None = None,
+    refuse: bool = False,
+    notify: bool = False,
+) -> Grant | None:
+    """Change one principal's grant on ``scope``, or decide their pending request.
+
+    With a grant there: ``role`` and ``message`` replace its own. With only a pending request: ``refuse``
+    refuses it (None is returned); otherwise it is granted, with ``role`` or the role asked for.
+    Neither: 404. ``refuse`` with no pending request is a 400.
+    """
+    if role is not None:
+        _check_role(scope, role)
+    who = principal_from_id(user_group_id)
+    key = _scope_field(scope)
+    with transaction.atomic():
+        pending = _pending_request(scope, who)
+        if refuse:
+            if pending is None:
+                raise validation_failed("status", f"{user_group_id} has no pending request to refuse here")
+            _decide(pending, status=RequestStatus.REFUSED, actor=actor)
+            if notify:
+                notify_people(event="request_refused", scope=scope, user_group_id=user_group_id, role=pending.role)
+            return None
+        grant = Grant.objects.filter(who, **{key: scope}).first()
+        if grant is None and pending is None:
+            raise permission_not_found(user_group_id)
+        if grant is None:
+            role = role or pending.role
+            message = message if message is not None else pending.message
+        grant, _ = set_grant(
+            scope=scope,
+            user_group_id=user_group_id,
+            role=role or grant.role,
+            message=message,
+            notify=notify,
+            actor=actor,
+        )
+    return grant
+
+
+def request_permission(
+    *, scope, requester, user_group_id: str, role: str, message: str = "", notify: bool = False
+) -> PermissionRequest:
+    """A caller who may not grant ``role`` on ``scope`` asks for it (``requestPermission=true``): a pending
+    request an admin there grants or refuses. Only for oneself; asking again replaces the pending request."""
+    _check_role(scope, role)
+    who = principal_from_id(user_group_id)
+    if dict(who.children).get("user") != requester:
+        raise RegistryError(
+            "FORBIDDEN",
+            "A permission request can only be made for yourself (userGroupId user:{your email}).",
+            status=403,
+        )
+    with transaction.atomic():
+        pending = _pending_request(scope, who)
+        if pending is None:
+            pending = PermissionRequest(**{_scope_field(scope): scope}, user=requester, role=role, message=message)
+            pending.full_clean()
+            try:
+                with transaction.atomic():
+                    pending.save()
+            except IntegrityError:  # asked twice at once: update the one that won
+                pending = _pending_request(scope, who)
+        pending.role, pending.message = role, message
+        pending.save(update_fields=["role", "message", "updated_at"])
+        if notify:
+            notify_people(event="permission_requested", scope=scope, user_group_id=user_group_id, role=role)
+    return pending
+
+
+def permission_not_found(user_group_id: str) -> RegistryError:
+    return RegistryError(
+        "NOT_FOUND",
+        f"{user_group_id} has no permission here",
+        status=404,
+        details={"resourceType": "permission", "resourceId": user_group_id},
+    )
+
+
+def notify_people(*, event: str, scope, user_group_id: str, role: str) -> None:
+    """``notifyPeople=true``: tell the people concerned, after commit. No mail is configured in this
+    registry, so the notice is a log record (logger ``registry.notifications``) a mail relay may follow."""
+    label = str(scope)
+    transaction.on_commit(
+        lambda: notifications.info(
+            "%s: %s %s on %s",
+            event,
+            user_group_id,
+            role,
+            label,
+            extra={"event": event, "userGroupId": user_group_id, "permission": role, "resource": label},
+        )
+    )
+
+
+def remove_grant(*, scope, user_group_id: str, actor=None) -> None:
+    """Remove the principal's grant on ``scope``; a pending request of theirs there is refused with it.
+    404 when there is neither."""
     who = principal_from_id(user_group_id)
     with transaction.atomic():
         deleted, _ = Grant.objects.filter(who, **{_scope_field(scope): scope}).delete()
-    if not deleted:
-        raise RegistryError(
-            "NOT_FOUND",
-            f"{user_group_id} has no permission here",
-            status=404,
-            details={"resourceType": "permission", "resourceId": user_group_id},
-        )
+        pending = _pending_request(scope, who)
+        _decide(pending, status=RequestStatus.REFUSED, actor=actor)
+    if not deleted and pending is None:
+        raise permission_not_found(user_group_id)
 
 
 # --- Personal API tokens --------------------------------------------------------------------------
@@ -224,8 +407,7 @@ def issue_user_token(
     Raises VALIDATION_FAILED for a bad name, a past expiry or an inactive user or service account, and
     409 TOKEN_EXISTS when the user already has a token called ``name`` (revoked ones included).
     """
-    if not name or len(name) > 100:
-        raise validation_failed("name", "a token name of 1 to 100 characters is required")
+    check_new_name("name", name)
     if expires_at is not None and expires_at <= timezone.now():
         raise validation_failed("expiresAt", "must be in the future")
     if not user.is_active:
@@ -254,8 +436,7 @@ def issue_group_token(
     The organization must own the group (staff: any group): a token carries whatever the group is
     granted anywhere, so no other organization's admin may mint one.
     """
-    if not name or len(name) > 100:
-        raise validation_failed("name", "a token name of 1 to 100 characters is required")
+    check_new_name("name", name)
     if expires_at is not None and expires_at <= timezone.now():
         raise validation_failed("expiresAt", "must be in the future")
     group = owned_group(organization=organization, group_name=group_name, actor=issuer)
@@ -289,17 +470,107 @@ def revoke_group_token(*, organization: Organization, group_name: str, name: str
     return revoke_token(token=token)
 
 
-# --- Group members --------------------------------------------------------------------------------
+# --- Groups ---------------------------------------------------------------------------------------
 
-# What a member's ``status`` asks for: True adds the user to the group, False takes them out.
-MEMBER_STATUSES = {"active": True, "inactive": False, "removed": False}
 # Service accounts (see registry.tokens.service_account_for) belong to their group through its tokens.
 SERVICE_ACCOUNT_PREFIX = "service-account."
 
 
+def check_new_name(field: str, name: str) -> None:
+    """A new group or token name: ``^[a-zA-Z0-9_-]+$``, 1 to 100 characters. Existing rows named
+    otherwise (before this rule) stay readable, revocable and deletable."""
+    if not isinstance(name, str) or not name or len(name) > NAME_MAX_LENGTH:
+        raise validation_failed(field, f"a name of 1 to {NAME_MAX_LENGTH} characters is required")
+    try:
+        validate_name(name)
+    except ValidationError as exc:
+        raise validation_failed(field, exc.messages[0]) from exc
+
+
+def group_exists(name: str) -> RegistryError:
+    return RegistryError("GROUP_EXISTS", f"Group {name} already exists", status=409, details={"groupName": name})
+
+
+def create_group(*, organization: Organization, group_name: str, description: str = "") -> OrganizationGroup:
+    """A new group the organization owns. Group names are global (a ``group:`` grant may name it
+    anywhere), so a name any group has, in any case, is 409 GROUP_EXISTS."""
+    check_new_name("groupName", group_name)
+    with transaction.atomic():
+        if Group.objects.filter(name__iexact=group_name).exists():
+            raise group_exists(group_name)
+        try:
+            with transaction.atomic():
+                group = Group.objects.create(name=group_name)
+        except IntegrityError as exc:  # created meanwhile
+            raise group_exists(group_name) from exc
+        link = OrganizationGroup(organization=organization, group=group, description=description)
+        link.full_clean()
+        link.save()
+    return link
+
+
+def organization_groups(organization: Organization):
+    """The groups an organization owns, by name (group and organization attached for the response)."""
+    return (
+        OrganizationGroup.objects.filter(organization=organization)
+        .select_related("group", "organization")
+        .order_by("group__name")
+    )
+
+
+def organization_group(*, organization: Organization, group_name: str) -> OrganizationGroup:
+    """The organization's group called ``group_name``; 404 when it owns none by that name."""
+    link = organization_groups(organization).filter(group__name=group_name).first()
+    if link is None:
+        raise not_found("group", group_name)
+    return link
+
+
+def update_group(*, link: OrganizationGroup, description: str | None = None, group_name: str | None = None):
+    """Change a group's description. Its name is its identity (in ``group:`` grants and its service
+    account), so asking for another name is a 400."""
+    if group_name is not None and group_name != link.group.name:
+        raise validation_failed("groupName", "a group cannot be renamed; create another group")
+    with transaction.atomic():
+        locked = OrganizationGroup.objects.select_for_update(of=("self",)).select_related("group", "organization")
+        locked = locked.get(pk=link.pk)
+        if description is not None and description != locked.description:
+            locked.description = description
+            locked.full_clean()
+            locked.save(update_fields=["description", "updated_at"])
+    return locked
+
+
+def delete_group(*, link: OrganizationGroup) -> None:
+    """Delete the group: its grants, memberships and service tokens go with it."""
+    with transaction.atomic():
+        link.group.delete()
+
+
+# --- Group members --------------------------------------------------------------------------------
+
+# What a member's ``status`` asks for: Credible's ``admin`` and ``member``, and the statuses this
+# registry took before (``active`` is ``member``; ``inactive`` and ``removed`` take the member out).
+MEMBER_STATUSES = {
+    "admin": MemberStatus.ADMIN,
+    "member": MemberStatus.MEMBER,
+    "active": MemberStatus.MEMBER,
+    "inactive": None,
+    "removed": None,
+}
+
+
 @dataclass(frozen=True)
 class MemberChange:
-    """One entry of a members request: a ``user:{email}`` id and the status asked for."""
+    """One entry of a members request: a ``user:{email}`` or ``group:{name}`` id and the status asked for."""
+
+    user_group_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """A group's member as the API shows it."""
 
     user_group_id: str
     status: str
@@ -317,6 +588,7 @@ def owned_group(*, organization: Organization, group_name: str, actor, create: b
         return link.group
     group = link.group if link is not None else Group.objects.filter(name=group_name).first()
     if group is None and create:
+        check_new_name("groupName", group_name)
         try:
             with transaction.atomic():
                 group = Group.objects.create(name=group_name)
@@ -340,27 +612,20 @@ def owned_group(*, organization: Organization, group_name: str, actor, create: b
     )
 
 
-def _member_users(changes: list[MemberChange]) -> list:
-    """The user each ``user:{email}`` id names (one query for all), matched as ``principal_from_id``
+def _users_named(names: list[tuple[str, str]]) -> list:
+    """The user each ``(field, email)`` names (one query for all), matched as ``principal_from_id``
     matches one: email in any case, or username, the oldest account first."""
-    names = []
-    for index, change in enumerate(changes):
-        kind, _, name = (change.user_group_id or "").partition(":")
-        if kind != "user" or not name:
-            raise validation_failed(
-                f"members[{index}].userGroupId", "expected 'user:{email}'; groups cannot be members of groups"
-            )
-        names.append(name)
     by_email: dict[str, object] = {}
     by_username: dict[str, object] = {}
-    lowered = {name.lower() for name in names}
-    for candidate in get_user_model().objects.filter(Q(email__lower__in=lowered) | Q(username__in=set(names))):
-        for table, key in ((by_email, candidate.email.lower()), (by_username, candidate.username)):
-            if key not in table or candidate.pk < table[key].pk:
-                table[key] = candidate
+    lowered = {name.lower() for _, name in names}
+    plain = {name for _, name in names}
+    if names:
+        for candidate in get_user_model().objects.filter(Q(email__lower__in=lowered) | Q(username__in=plain)):
+            for table, key in ((by_email, candidate.email.lower()), (by_username, candidate.username)):
+                if key not in table or candidate.pk < table[key].pk:
+                    table[key] = candidate
     users = []
-    for index, name in enumerate(names):
-        field = f"members[{index}].userGroupId"
+    for field, name in names:
         matches = [user for user in (by_email.get(name.lower()), by_username.get(name)) if user is not None]
         user = min(matches, key=lambda match: match.pk, default=None)
         if user is None:
@@ -371,37 +636,149 @@ def _member_users(changes: list[MemberChange]) -> list:
     return users
 
 
-def group_members(group: Group) -> list:
-    """The group's people, service accounts left out, ordered by email (then username)."""
-    return list(group.user_set.exclude(username__startswith=SERVICE_ACCOUNT_PREFIX).order_by("email", "username", "pk"))
+def _member_groups(group: Group, organization: Organization, names: list[tuple[str, str]]) -> dict[str, Group]:
+    """The groups named as ``group:`` members, by name: groups this organization owns, one level deep
+    (the member holds no groups itself, and ``group`` is inside no group), never ``group`` itself."""
+    if not names:
+        return {}
+    found = {
+        link.group.name: link.group
+        for link in OrganizationGroup.objects.select_related("group").filter(
+            organization=organization, group__name__in={name for _, name in names}
+        )
+    }
+    holding_groups = set(
+        GroupMembership.objects.filter(group__in=found.values(), member_group__isnull=False).values_list(
+            "group__name", flat=True
+        )
+    )
+    for field, name in names:
+        if name not in found:
+            raise validation_failed(field, f"no group named {name} in organization {organization.name}")
+        if found[name].pk == group.pk:
+            raise validation_failed(field, "a group cannot be a member of itself")
+        if name in holding_groups:
+            raise validation_failed(field, f"group {name} holds groups itself; groups nest one level only")
+    if GroupMembership.objects.filter(member_group=group).exists():
+        raise validation_failed(
+            names[0][0], f"group {group.name} is itself a member of a group; groups nest one level only"
+        )
+    return found
+
+
+def group_members(group: Group) -> list[Member]:
+    """The group's members with their status: users (service accounts left out) by email, then groups."""
+    statuses = {
+        (row.user_id, row.member_group_id): row.status
+        for row in GroupMembership.objects.filter(group=group).only("user_id", "member_group_id", "status")
+    }
+    users = group.user_set.exclude(username__startswith=SERVICE_ACCOUNT_PREFIX).order_by("email", "username", "pk")
+    members = [
+        Member(f"user:{user.email or user.username}", statuses.get((user.pk, None), MemberStatus.MEMBER))
+        for user in users
+    ]
+    groups = Group.objects.filter(member_of__group=group).order_by("name")
+    members += [Member(f"group:{member.name}", statuses[(None, member.pk)]) for member in groups]
+    return members
+
+
+def _parse_member_id(field: str, user_group_id: str) -> tuple[str, str]:
+    kind, _, name = (user_group_id or "").partition(":")
+    if kind not in ("user", "group") or not name:
+        raise validation_failed(field, "expected 'user:{email}' or 'group:{name}'")
+    return kind, name
+
+
+def _apply_member(group: Group, *, user=None, member_group: Group | None = None, status) -> None:
+    """Make ``user`` or ``member_group`` a member with ``status``, or take them out (status None)."""
+    key = {"user": user} if user is not None else {"member_group": member_group}
+    if status is None:
+        GroupMembership.objects.filter(group=group, **key).delete()
+        if user is not None:
+            group.user_set.remove(user)
+        return
+    GroupMembership.objects.update_or_create(group=group, **key, defaults={"status": status})
+    if user is not None:
+        group.user_set.add(user)
 
 
 def set_group_members(
     *, organization: Organization, group_name: str, changes: list[MemberChange], actor
-) -> tuple[Group, list]:
-    """Add (``active``) or remove (``inactive``, ``removed``) users of an organization's group.
+) -> tuple[Group, list[Member]]:
+    """Add members (``admin``, ``member``; ``active`` is ``member``) or take them out (``inactive``,
+    ``removed``) of an organization's group; a member named again gets the new status.
 
-    Users not named keep their membership; entries apply in order, so the last one for a user wins;
-    adding a member or removing a non-member changes nothing. Every entry is checked before anything
-    is written, and all changes are one transaction. Membership is global (the group's grants may reach
-    anything it is granted, now or later), so every cached read and token anywhere is made stale after
-    commit. Returns the group and its members afterwards.
+    Members are users (``user:{email}``) or groups this organization owns (``group:{name}``: its users
+    read what the group is granted; one level deep). Members not named keep their place; entries apply
+    in order, so the last one for a member wins. Every entry is checked before anything is written, and
+    all changes are one transaction. Membership is global (the group's grants may reach anything it is
+    granted), so the change shows on the next request everywhere. Returns the group and its members.
     """
     if not changes:
         raise validation_failed("members", "at least one member is required")
     with transaction.atomic():
         group = owned_group(organization=organization, group_name=group_name, actor=actor, create=True)
         group = Group.objects.select_for_update().get(pk=group.pk)  # one membership change at a time
+        user_names, group_names, parsed = [], [], []
         for index, change in enumerate(changes):
             if change.status not in MEMBER_STATUSES:
-                raise validation_failed(f"members[{index}].status", f"must be one of {', '.join(MEMBER_STATUSES)}")
-        wanted: dict[int, tuple[object, bool]] = {}  # user pk -> (user, member afterwards); later entries win
-        for change, user in zip(changes, _member_users(changes), strict=True):
-            wanted[user.pk] = (user, MEMBER_STATUSES[change.status])
-        to_add = [user for user, active in wanted.values() if active]
-        to_remove = [user for user, active in wanted.values() if not active]
-        if to_add:
-            group.user_set.add(*to_add)
-        if to_remove:
-            group.user_set.remove(*to_remove)
+                raise validation_failed(
+                    f"members[{index}].status",
+                    "must be one of admin, member (also accepted: active, inactive, removed)",
+                )
+            field = f"members[{index}].userGroupId"
+            kind, name = _parse_member_id(field, change.user_group_id)
+            (user_names if kind == "user" else group_names).append((field, name))
+            parsed.append((kind, name, MEMBER_STATUSES[change.status]))
+        users = iter(_users_named(user_names))
+        groups = _member_groups(group, organization, group_names)
+        wanted: dict[tuple[str, int], tuple[dict, object]] = {}  # later entries win
+        for kind, name, status in parsed:
+            if kind == "user":
+                user = next(users)
+                wanted[("user", user.pk)] = ({"user": user}, status)
+            else:
+                wanted[("group", groups[name].pk)] = ({"member_group": groups[name]}, status)
+        for key, status in wanted.values():
+            _apply_member(group, **key, status=status)
         return group, group_members(group)
+
+
+def _member_key(group: Group, member_id: str) -> dict:
+    """The member a path names: ``user:{email}``, ``group:{name}`` or a bare email; 404 if not a member."""
+    kind, _, name = member_id.partition(":")
+    if kind not in ("user", "group") or not name:
+        kind, name = "user", member_id
+    if kind == "group":
+        member = Group.objects.filter(name=name, member_of__group=group).first()
+        if member is not None:
+            return {"member_group": member}
+    else:
+        member = (
+            group.user_set.filter(Q(email__iexact=name) | Q(username=name))
+            .exclude(username__startswith=SERVICE_ACCOUNT_PREFIX)
+            .order_by("pk")
+            .first()
+        )
+        if member is not None:
+            return {"user": member}
+    raise not_found("member", member_id)
+
+
+def set_member_status(*, link: OrganizationGroup, member_id: str, status: str) -> Member:
+    """Change one member's status (``admin`` or ``member``)."""
+    if status not in (MemberStatus.ADMIN, MemberStatus.MEMBER):
+        raise validation_failed("status", "must be admin or member")
+    with transaction.atomic():
+        group = Group.objects.select_for_update().get(pk=link.group_id)
+        key = _member_key(group, member_id)
+        _apply_member(group, **key, status=status)
+    who = key.get("user")
+    user_group_id = f"user:{who.email or who.username}" if who is not None else f"group:{key['member_group'].name}"
+    return Member(user_group_id, status)
+
+
+def remove_group_member(*, link: OrganizationGroup, member_id: str) -> None:
+    with transaction.atomic():
+        group = Group.objects.select_for_update().get(pk=link.group_id)
+        _apply_member(group, **_member_key(group, member_id), status=None)

@@ -1,3 +1,4 @@
+import json
 import os
 import socket
 import subprocess
@@ -73,9 +74,22 @@ def package(project):
     return PackageFactory(project=project, name="ledger")
 
 
+class ReadingClient(APIClient):
+    """An API client that reads a streamed JSON body (a whole v0 list) to its end, as an HTTP client does,
+    so that ``response.json()`` works on it and its queries are counted within the request."""
+
+    def request(self, **kwargs):
+        response = super().request(**kwargs)
+        if response.streaming and response.get("Content-Type", "").startswith("application/json"):
+            body = b"".join(response.streaming_content)
+            response._json = json.loads(body)
+            response.streaming_content = [body]
+        return response
+
+
 @pytest.fixture
 def api_client():
-    return APIClient()
+    return ReadingClient()
 
 
 @pytest.fixture
@@ -83,7 +97,7 @@ def client_for():
     """An API client authenticated as ``user`` with a fresh bearer token."""
 
     def build(user, **token_kwargs) -> APIClient:
-        client = APIClient()
+        client = ReadingClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(user, **token_kwargs)}")
         return client
 

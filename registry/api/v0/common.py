@@ -8,11 +8,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
 
 from registry.access import GrantSnapshot, require
 from registry.api.pagination import V0Pagination
+from registry.api.v0.streaming import streamed_list
 from registry.authentication import is_read_only
-from registry.errors import not_found
+from registry.errors import RegistryError, not_found, validation_failed
 from registry.models import Organization, Project
 from registry.naming import NAME_PATTERN, VERSION_ID_PATH_PATTERN
 from registry.selectors import project_named
@@ -64,6 +66,28 @@ LIST_HEADERS = [
     ),
 ]
 
+CHECK_ADMIN = OpenApiParameter(
+    "checkAdmin",
+    OpenApiTypes.BOOL,
+    OpenApiParameter.QUERY,
+    description="When true, answer 403 unless the caller is an admin here",
+)
+
+
+def bool_param(request, name: str, *, body_fallback: bool = False) -> bool:
+    """A boolean query parameter (``true``/``false``/``1``/``0``, default false); a malformed one is a 400
+    naming it. With ``body_fallback``, a client that still sends it in a JSON body is heard too."""
+    raw = request.query_params.get(name)
+    if raw is None and body_fallback and isinstance(request.data, dict):
+        raw = request.data.get(name)
+    if isinstance(raw, bool):
+        return raw
+    raw = str(raw if raw is not None else "false").strip().lower()
+    if raw not in {"true", "false", "1", "0"}:
+        raise validation_failed(name, "must be true or false")
+    return raw in {"true", "1"}
+
+
 _PATH_PARAMETERS = {
     "org": ("organizationName", NAME_PATTERN, "The organization's name (case-insensitive)"),
     "project": ("projectName", NAME_PATTERN, "The project's (environment's) name (case-insensitive)"),
@@ -71,6 +95,7 @@ _PATH_PARAMETERS = {
     "version_id": ("versionId", f"^{VERSION_ID_PATH_PATTERN}$", "The version, X.Y.Z"),
     "group": ("groupName", NAME_PATTERN, "The group's name"),
     "user_group_id": ("userGroupId", r"^(user|group):.+$", "user:{email} or group:{name}"),
+    "member": ("member", r"^((user|group):)?.+$", "The member: its email (or user:{email}), or group:{name}"),
 }
 
 
@@ -136,6 +161,11 @@ class V0View(GenericAPIView):
             grants=self.grants,
         )
 
+    def refuse_read_only(self) -> None:
+        """For writes that need no role here (asking for one): a read-only token still never writes."""
+        if self.request.method not in SAFE_METHODS and is_read_only(self.request):
+            raise RegistryError("FORBIDDEN", "This token is read-only.", status=403)
+
     def get_organization(self) -> Organization:
         name = self.kwargs["org"]
         organization = Organization.objects.by_name(name).first()
@@ -151,6 +181,18 @@ class V0View(GenericAPIView):
             raise not_found("project", name)
         return project
 
-    def paginated(self, items, serializer_class):
-        page = self.paginate_queryset(items)
-        return self.get_paginated_response(serializer_class(page, many=True).data)
+    def wants_pages(self) -> bool:
+        params = self.request.query_params
+        return "page" in params or "limit" in params
+
+    def paginated(self, items, serializer_class, *, context: dict | None = None):
+        """A v0 list: with ``?page`` or ``?limit``, that page (``X-Total-Count``, ``Link``); without them,
+        every item, streamed as one JSON array (see ``streaming``). The browsable API renders the whole
+        list as a page of HTML instead."""
+        context = {"request": self.request, **(context or {})}
+        if self.wants_pages():
+            page = self.paginate_queryset(items)
+            return self.get_paginated_response(serializer_class(page, many=True, context=context).data)
+        if getattr(self.request.accepted_renderer, "format", "json") == "json":
+            return streamed_list(items, serializer_class, context=context)
+        return Response(serializer_class(items, many=True, context=context).data)

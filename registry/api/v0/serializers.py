@@ -3,17 +3,31 @@
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from registry.access import permission_level
 from registry.models import NAME_MAX_LENGTH, Role
 from registry.naming import NAME_PATTERN
 
 
 @extend_schema_serializer(component_name="V0Organization")
 class OrganizationSerializer(serializers.Serializer):
+    """An organization, with the caller's own permission level on it (context ``grants``: their snapshot)."""
+
     name = serializers.CharField()
     displayName = serializers.CharField(source="display_name")
     description = serializers.CharField()
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
+    permission = serializers.SerializerMethodField(
+        help_text=(
+            "The caller's role on the organization: admin | modeler | member, or null when they read it "
+            "only through a project or package inside it"
+        )
+    )
+
+    @extend_schema_field({"type": "string", "enum": ["admin", "modeler", "member"], "nullable": True})
+    def get_permission(self, organization) -> str | None:
+        grants = self.context.get("grants")
+        return permission_level(organization, grants) if grants is not None else None
 
 
 @extend_schema_serializer(component_name="V0OrganizationCreate")
@@ -58,18 +72,57 @@ class PermissionSerializer(serializers.Serializer):
     inheritedPermission = serializers.ChoiceField(
         choices=Role.choices, allow_null=True, help_text="The highest role granted on an enclosing resource"
     )
+    message = serializers.CharField(
+        allow_blank=True, help_text="The note kept with the grant (or, while pending, with the request)"
+    )
+    status = serializers.ChoiceField(
+        choices=["granted", "pending"],
+        help_text="pending: the principal asked for a role here (requestPermission=true) and waits for an admin",
+    )
+    requestedPermission = serializers.ChoiceField(
+        choices=Role.choices, allow_null=True, help_text="The role a pending request asks for"
+    )
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
 
 
+@extend_schema_serializer(component_name="V0PackagePermission")
+class PackagePermissionSerializer(PermissionSerializer):
+    workspace = serializers.SerializerMethodField(
+        help_text="The Credible workspace the grant came through; always null here (no workspaces are served)"
+    )
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_workspace(self, row) -> str | None:
+        return None
+
+
 @extend_schema_serializer(component_name="V0PermissionRequest")
 class PermissionRequestSerializer(serializers.Serializer):
-    userGroupId = serializers.CharField(help_text="user:{email} or group:{name}")
+    """The body of a grant, or of a request for one (``?requestPermission=true``)."""
+
+    userGroupId = serializers.CharField(max_length=320, help_text="user:{email} or group:{name}")
     permission = serializers.ChoiceField(
         choices=Role.choices, help_text="admin | modeler | viewer (organizations: admin | modeler | member)"
     )
-    requestPermission = serializers.BooleanField(required=False, default=False, help_text="Accepted and ignored")
-    notifyPeople = serializers.BooleanField(required=False, default=False, help_text="Accepted and ignored")
+    message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+@extend_schema_serializer(component_name="V0PermissionUpdate")
+class PermissionUpdateSerializer(serializers.Serializer):
+    """A change to one grant, or an admin's decision on a pending request."""
+
+    permission = serializers.ChoiceField(
+        choices=Role.choices,
+        required=False,
+        help_text="The new role (granting a pending request: defaults to the role asked for)",
+    )
+    message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    status = serializers.ChoiceField(
+        choices=["granted", "refused"],
+        required=False,
+        help_text="refused refuses a pending request; granted (or no status) grants it",
+    )
 
 
 class GroupTokenRequestSerializer(serializers.Serializer):
@@ -112,18 +165,40 @@ class ListedGroupTokenSerializer(GroupTokenFields):
     active = serializers.BooleanField(source="is_active", help_text="Neither revoked nor expired")
 
 
+@extend_schema_serializer(component_name="V0Group")
+class GroupSerializer(serializers.Serializer):
+    """A group an organization owns (the model is ``OrganizationGroup``)."""
+
+    organizationName = serializers.CharField(source="organization.name")
+    groupName = serializers.CharField(source="group.name")
+    description = serializers.CharField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+
+@extend_schema_serializer(component_name="V0GroupCreate")
+class GroupCreateSerializer(serializers.Serializer):
+    groupName = serializers.CharField(max_length=NAME_MAX_LENGTH, help_text=f"pattern {NAME_PATTERN}")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+@extend_schema_serializer(component_name="V0GroupUpdate")
+class GroupUpdateSerializer(serializers.Serializer):
+    groupName = serializers.CharField(
+        required=False, max_length=NAME_MAX_LENGTH, help_text="Accepted when it is the group's own name"
+    )
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+MEMBER_STATUS_CHOICES = ["admin", "member"]
+
+
 @extend_schema_serializer(component_name="V0GroupMember")
 class GroupMemberSerializer(serializers.Serializer):
-    """A user in a group. Every listed member is ``active``: removed users are no longer members."""
+    """A member of a group: a user or a group, ``admin`` (also manages the group) or ``member``."""
 
-    userGroupId = serializers.SerializerMethodField(help_text="user:{email}")
-    status = serializers.SerializerMethodField(help_text="Always active for a current member")
-
-    def get_userGroupId(self, user) -> str:
-        return f"user:{user.email or user.username}"
-
-    def get_status(self, user) -> str:
-        return "active"
+    userGroupId = serializers.CharField(source="user_group_id", help_text="user:{email} or group:{name}")
+    status = serializers.ChoiceField(choices=MEMBER_STATUS_CHOICES)
 
 
 @extend_schema_serializer(component_name="V0GroupMembers")
@@ -132,17 +207,27 @@ class GroupMembersSerializer(serializers.Serializer):
     members = GroupMemberSerializer(many=True)
 
 
-@extend_schema_field({"type": "string", "enum": ["active", "inactive", "removed"]})
+@extend_schema_field({"type": "string", "enum": [*MEMBER_STATUS_CHOICES, "active", "inactive", "removed"]})
 class MemberStatusField(serializers.CharField):
     """A string here; the service checks the value, so that an error names ``members[i].status``."""
 
 
 @extend_schema_serializer(component_name="V0GroupMemberChange")
 class GroupMemberChangeSerializer(serializers.Serializer):
-    userGroupId = serializers.CharField(max_length=320, help_text="user:{email}; a group cannot be a member")
-    status = MemberStatusField(help_text="active adds the user; inactive or removed takes them out")
+    userGroupId = serializers.CharField(
+        max_length=320, help_text="user:{email}, or group:{name} for a group this organization owns"
+    )
+    status = MemberStatusField(
+        help_text="admin or member adds (or re-statuses) the member; the older active means member, "
+        "inactive or removed take the member out"
+    )
 
 
 @extend_schema_serializer(component_name="V0GroupMembersUpdate")
 class GroupMembersRequestSerializer(serializers.Serializer):
     members = GroupMemberChangeSerializer(many=True, allow_empty=False, max_length=1000)
+
+
+@extend_schema_serializer(component_name="V0GroupMemberUpdate")
+class GroupMemberUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=MEMBER_STATUS_CHOICES)

@@ -9,37 +9,54 @@ from datetime import UTC
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from registry import services
-from registry.access import ADMIN, WRITE
-from registry.api.v0.common import COMMON_ERRORS, LIST_HEADERS, WRITE_ERRORS, V0View, error, path_parameters
+from registry.access import ADMIN, WRITE, GrantSnapshot, may_manage_group, rank_to_list_permissions
+from registry.api.v0.common import (
+    CHECK_ADMIN,
+    COMMON_ERRORS,
+    LIST_HEADERS,
+    WRITE_ERRORS,
+    V0View,
+    bool_param,
+    error,
+    path_parameters,
+)
 from registry.api.v0.serializers import (
+    GroupCreateSerializer,
+    GroupMemberSerializer,
     GroupMembersRequestSerializer,
     GroupMembersSerializer,
+    GroupMemberUpdateSerializer,
+    GroupSerializer,
     GroupTokenRequestSerializer,
     GroupTokenSerializer,
+    GroupUpdateSerializer,
     ListedGroupTokenSerializer,
     OrganizationCreateSerializer,
     OrganizationSerializer,
     OrganizationUpdateSerializer,
+    PackagePermissionSerializer,
     PermissionRequestSerializer,
     PermissionSerializer,
+    PermissionUpdateSerializer,
     ProjectCreateSerializer,
     ProjectSerializer,
     ProjectUpdateSerializer,
 )
-from registry.errors import validation_failed
-from registry.models import ApiToken, Grant, Organization, Project
-from registry.selectors import permissions_on
+from registry.errors import RegistryError, not_found, validation_failed
+from registry.models import ApiToken, Grant, Organization, OrganizationGroup, Project
+from registry.selectors import permission_of, permissions_on
 
 ORGANIZATIONS = ["v0 organizations"]
 PROJECTS = ["v0 projects"]
 PERMISSIONS = ["v0 permissions"]
 TOKENS = ["v0 group tokens"]
-GROUPS = ["v0 group members"]
+GROUPS = ["v0 groups"]
+MEMBERS = ["v0 group members"]
 
 
 def validated(serializer_class, data, *, partial: bool = False) -> dict:
@@ -60,7 +77,8 @@ class OrganizationListView(V0View):
         responses={200: OrganizationSerializer(many=True), **COMMON_ERRORS},
     )
     def get(self, request):
-        return self.paginated(Organization.objects.visible_to(request.user).order_by("name"), OrganizationSerializer)
+        organizations = Organization.objects.visible_to(request.user).order_by("name")
+        return self.paginated(organizations, OrganizationSerializer, context={"grants": self.grants})
 
     @extend_schema(
         tags=ORGANIZATIONS,
@@ -73,7 +91,10 @@ class OrganizationListView(V0View):
         organization = services.create_organization(
             name=data["name"], display_name=data["displayName"], description=data["description"], creator=request.user
         )
-        return Response(OrganizationSerializer(organization).data, status=status.HTTP_201_CREATED)
+        return Response(
+            OrganizationSerializer(organization, context={"grants": GrantSnapshot(request.user)}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 @extend_schema(parameters=path_parameters("org"))
@@ -82,10 +103,21 @@ class OrganizationDetailView(V0View):
     input_serializers = {"PATCH": OrganizationUpdateSerializer}
 
     @extend_schema(
-        tags=ORGANIZATIONS, summary="Get an organization", responses={200: OrganizationSerializer, **COMMON_ERRORS}
+        tags=ORGANIZATIONS,
+        summary="Get an organization, with the caller's permission level on it",
+        parameters=[CHECK_ADMIN],
+        responses={
+            200: OrganizationSerializer,
+            400: error("VALIDATION_FAILED"),
+            403: error("FORBIDDEN"),
+            **COMMON_ERRORS,
+        },
     )
     def get(self, request, org):
-        return Response(OrganizationSerializer(self.get_organization()).data)
+        organization = self.get_organization()
+        if bool_param(request, "checkAdmin"):
+            self.require(organization, ADMIN)
+        return Response(OrganizationSerializer(organization, context={"grants": self.grants}).data)
 
     @extend_schema(
         tags=ORGANIZATIONS,
@@ -98,9 +130,8 @@ class OrganizationDetailView(V0View):
         self.require(organization, WRITE)
         data = validated(OrganizationUpdateSerializer, request.data, partial=True)
         changes = services.Changes(display_name=data.get("displayName"), description=data.get("description"))
-        return Response(
-            OrganizationSerializer(services.update_organization(organization=organization, changes=changes)).data
-        )
+        updated = services.update_organization(organization=organization, changes=changes)
+        return Response(OrganizationSerializer(updated, context={"grants": self.grants}).data)
 
     @extend_schema(
         tags=ORGANIZATIONS,
@@ -186,66 +217,182 @@ class ProjectDetailView(V0View):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+REQUEST_PERMISSION = OpenApiParameter(
+    "requestPermission",
+    OpenApiTypes.BOOL,
+    OpenApiParameter.QUERY,
+    description=(
+        "When true and the caller may not grant roles here, ask for `permission` for oneself instead "
+        "(`userGroupId` must be `user:{your email}`): a pending request an admin grants or refuses. "
+        "Answers 202 with the pending row."
+    ),
+)
+NOTIFY_PEOPLE = OpenApiParameter(
+    "notifyPeople",
+    OpenApiTypes.BOOL,
+    OpenApiParameter.QUERY,
+    description=(
+        "When true, tell the people concerned. No mail is configured: the notice is a log record "
+        "(logger registry.notifications) written after commit."
+    ),
+)
+
+
 class PermissionsMixin:
-    """Permission endpoints for one kind of resource; subclasses say how to find it."""
+    """Permission endpoints for one kind of resource; subclasses say how to find it and how rows look."""
 
     serializer_class = PermissionSerializer
-    input_serializers = {"POST": PermissionRequestSerializer}
+    input_serializers = {"POST": PermissionRequestSerializer, "PATCH": PermissionUpdateSerializer}
     queryset = Grant.objects.none()  # for the schema generator only
 
     def get_scope(self):
         raise NotImplementedError
 
+    def is_admin_of(self, scope) -> bool:
+        return self.grants.rank(scope) >= ADMIN
+
+    def respond(self, row: dict, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.serializer_class(row).data, status=status_code)
+
     def list_permissions(self, request):
         scope = self.get_scope()
-        self.require(scope, ADMIN)
-        return self.paginated(permissions_on(scope), PermissionSerializer)
+        self.require(scope, rank_to_list_permissions(scope))
+        rows = permissions_on(scope, with_requests=self.is_admin_of(scope))
+        return self.paginated(rows, self.serializer_class)
 
     def grant(self, request):
         scope = self.get_scope()
-        self.require(scope, ADMIN)
         data = validated(PermissionRequestSerializer, request.data)
-        _, created = services.set_grant(scope=scope, user_group_id=data["userGroupId"], role=data["permission"])
-        row = next(r for r in permissions_on(scope) if r["userGroupId"].lower() == data["userGroupId"].lower())
-        return Response(
-            PermissionSerializer(row).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        notify = bool_param(request, "notifyPeople", body_fallback=True)
+        asking = bool_param(request, "requestPermission", body_fallback=True)
+        if asking and not self.is_admin_of(scope):
+            self.refuse_read_only()
+            services.request_permission(
+                scope=scope,
+                requester=request.user,
+                user_group_id=data["userGroupId"],
+                role=data["permission"],
+                message=data["message"],
+                notify=notify,
+            )
+            row = permission_of(scope, data["userGroupId"], with_requests=True)
+            return self.respond(row, status.HTTP_202_ACCEPTED)
+        self.require(scope, ADMIN)
+        _, created = services.set_grant(
+            scope=scope,
+            user_group_id=data["userGroupId"],
+            role=data["permission"],
+            message=data["message"],
+            notify=notify,
+            actor=request.user,
         )
+        row = permission_of(scope, data["userGroupId"], with_requests=True)
+        return self.respond(row, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    def read_one(self, request, user_group_id: str):
+        """Who may list may read one row; anyone may read their own (their pending request, say)."""
+        scope = self.get_scope()
+        own = user_group_id.lower() in _own_ids(request.user)
+        if not own:
+            self.require(scope, rank_to_list_permissions(scope))
+        row = permission_of(scope, user_group_id, with_requests=own or self.is_admin_of(scope))
+        if row is None:
+            raise services.permission_not_found(user_group_id)
+        return self.respond(row)
+
+    def update_one(self, request, user_group_id: str):
+        scope = self.get_scope()
+        self.require(scope, ADMIN)
+        data = validated(PermissionUpdateSerializer, request.data, partial=True)
+        services.update_permission(
+            scope=scope,
+            user_group_id=user_group_id,
+            actor=request.user,
+            role=data.get("permission"),
+            message=data.get("message"),
+            refuse=data.get("status") == "refused",
+            notify=bool_param(request, "notifyPeople"),
+        )
+        row = permission_of(scope, user_group_id, with_requests=True)
+        if row is None:  # a refused request, and nothing else: say so
+            return Response(
+                {"userGroupId": user_group_id, "status": "refused"},
+                status=status.HTTP_200_OK,
+            )
+        return self.respond(row)
 
     def revoke(self, request, user_group_id: str):
         scope = self.get_scope()
         self.require(scope, ADMIN)
-        services.remove_grant(scope=scope, user_group_id=user_group_id)
+        services.remove_grant(scope=scope, user_group_id=user_group_id, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _own_ids(user) -> set[str]:
+    """The ``user:`` ids a caller answers to (by email and by username), lower-cased."""
+    if not user.is_authenticated:
+        return set()
+    return {f"user:{value}".lower() for value in (user.email, user.get_username()) if value}
+
+
 def permission_views(scope_name: str, tag_suffix: str, kwargs: tuple[str, ...], get_scope):
-    """The list/grant view and the revoke view for one kind of resource, each documented."""
+    """The list/grant view and the one-permission view for one kind of resource, each documented."""
+    row_serializer = PackagePermissionSerializer if scope_name == "package" else PermissionSerializer
+    who_lists = "viewer, modeler or admin" if scope_name == "project" else "admin"
 
     @extend_schema(parameters=path_parameters(*kwargs))
     class ListView(PermissionsMixin, V0View):
+        serializer_class = row_serializer
+
         @extend_schema(
             tags=PERMISSIONS,
-            summary=f"List who may access the {tag_suffix} (admin)",
+            summary=f"List who may access the {tag_suffix} ({who_lists}); admins also see pending requests",
             parameters=LIST_HEADERS,
-            responses={200: PermissionSerializer(many=True), 403: error("FORBIDDEN"), **COMMON_ERRORS},
+            responses={200: row_serializer(many=True), 403: error("FORBIDDEN"), **COMMON_ERRORS},
         )
         def get(self, request, **_):
             return self.list_permissions(request)
 
         @extend_schema(
             tags=PERMISSIONS,
-            summary=f"Grant a user or group a role on the {tag_suffix} (admin)",
+            summary=f"Grant a user or group a role on the {tag_suffix} (admin), or ask for one (requestPermission)",
             request=PermissionRequestSerializer,
-            responses={201: PermissionSerializer, 200: PermissionSerializer, **WRITE_ERRORS},
+            parameters=[REQUEST_PERMISSION, NOTIFY_PEOPLE],
+            responses={
+                201: row_serializer,
+                200: row_serializer,
+                202: OpenApiResponse(row_serializer, description="A pending request (requestPermission=true)"),
+                **WRITE_ERRORS,
+            },
         )
         def post(self, request, **_):
             return self.grant(request)
 
     @extend_schema(parameters=path_parameters(*kwargs, "user_group_id"))
     class DetailView(PermissionsMixin, V0View):
+        serializer_class = row_serializer
+
         @extend_schema(
             tags=PERMISSIONS,
-            summary=f"Remove a user's or group's role on the {tag_suffix} (admin)",
+            summary=f"Get one user's or group's access to the {tag_suffix} ({who_lists}; anyone: their own)",
+            responses={200: row_serializer, 403: error("FORBIDDEN"), **COMMON_ERRORS},
+        )
+        def get(self, request, user_group_id, **_):
+            return self.read_one(request, user_group_id)
+
+        @extend_schema(
+            tags=PERMISSIONS,
+            summary=f"Change a role on the {tag_suffix}, or grant or refuse a pending request (admin)",
+            request=PermissionUpdateSerializer,
+            parameters=[NOTIFY_PEOPLE],
+            responses={200: row_serializer, **WRITE_ERRORS},
+        )
+        def patch(self, request, user_group_id, **_):
+            return self.update_one(request, user_group_id)
+
+        @extend_schema(
+            tags=PERMISSIONS,
+            summary=f"Remove a user's or group's role on the {tag_suffix}, refusing any pending request (admin)",
             request=None,
             responses={204: None, **WRITE_ERRORS},
         )
@@ -264,6 +411,108 @@ OrganizationPermissionListView, OrganizationPermissionDetailView = permission_vi
 ProjectPermissionListView, ProjectPermissionDetailView = permission_views(
     "project", "project", ("org", "project"), V0View.get_project
 )
+
+
+# --- Groups ---------------------------------------------------------------------------------------
+
+
+class GroupLookupMixin:
+    def get_group_organization(self) -> Organization:
+        """The organization in the path. A caller who cannot read it still reaches it when they are an
+        ``admin`` member of the group the path names (they manage that group)."""
+        name = self.kwargs["org"]
+        organization = Organization.objects.by_name(name).first()
+        if organization is not None and not self.grants.can_read(organization):
+            link = OrganizationGroup.objects.filter(organization=organization, group__name=self.kwargs.get("group"))
+            link = link.select_related("group").first()
+            if link is None or not may_manage_group(
+                self.request.user, organization=organization, group=link.group, grants=self.grants
+            ):
+                organization = None
+        if organization is None:
+            raise not_found("organization", name)
+        return organization
+
+    def get_group(self, organization: Organization) -> OrganizationGroup:
+        return services.organization_group(organization=organization, group_name=self.kwargs["group"])
+
+    def require_manager(self, organization: Organization, link: OrganizationGroup) -> None:
+        self.refuse_read_only()
+        if not may_manage_group(self.request.user, organization=organization, group=link.group, grants=self.grants):
+            raise RegistryError(
+                "FORBIDDEN",
+                f"You need the admin role on {organization} or in group {link.group.name} to do this.",
+                status=403,
+                details={"requiredRole": "admin"},
+            )
+
+
+@extend_schema(parameters=path_parameters("org"))
+class GroupListView(GroupLookupMixin, V0View):
+    serializer_class = GroupSerializer
+    input_serializers = {"POST": GroupCreateSerializer}
+    queryset = OrganizationGroup.objects.none()  # for the schema generator only
+
+    @extend_schema(
+        tags=GROUPS,
+        summary="List the organization's groups (whoever may read the organization)",
+        parameters=LIST_HEADERS,
+        responses={200: GroupSerializer(many=True), **COMMON_ERRORS},
+    )
+    def get(self, request, org):
+        return self.paginated(services.organization_groups(self.get_organization()), GroupSerializer)
+
+    @extend_schema(
+        tags=GROUPS,
+        summary="Create a group the organization owns (organization admin)",
+        request=GroupCreateSerializer,
+        responses={201: GroupSerializer, 409: error("GROUP_EXISTS: a group has this name"), **WRITE_ERRORS},
+    )
+    def post(self, request, org):
+        organization = self.get_organization()
+        self.require(organization, ADMIN)
+        data = validated(GroupCreateSerializer, request.data)
+        link = services.create_group(
+            organization=organization, group_name=data["groupName"], description=data["description"]
+        )
+        return Response(GroupSerializer(link).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=path_parameters("org", "group"))
+class GroupDetailView(GroupLookupMixin, V0View):
+    serializer_class = GroupSerializer
+    input_serializers = {"PATCH": GroupUpdateSerializer}
+
+    @extend_schema(tags=GROUPS, summary="Get a group", responses={200: GroupSerializer, **COMMON_ERRORS})
+    def get(self, request, org, group):
+        return Response(GroupSerializer(self.get_group(self.get_group_organization())).data)
+
+    @extend_schema(
+        tags=GROUPS,
+        summary="Update a group's description (organization admin or group admin)",
+        request=GroupUpdateSerializer,
+        responses={200: GroupSerializer, **WRITE_ERRORS},
+    )
+    def patch(self, request, org, group):
+        organization = self.get_group_organization()
+        link = self.get_group(organization)
+        self.require_manager(organization, link)
+        data = validated(GroupUpdateSerializer, request.data, partial=True)
+        link = services.update_group(link=link, description=data.get("description"), group_name=data.get("groupName"))
+        return Response(GroupSerializer(link).data)
+
+    @extend_schema(
+        tags=GROUPS,
+        summary="Delete a group with its grants, memberships and service tokens (organization admin)",
+        request=None,
+        responses={204: None, **WRITE_ERRORS},
+    )
+    def delete(self, request, org, group):
+        organization = self.get_organization()
+        link = self.get_group(organization)
+        self.require(organization, ADMIN)
+        services.delete_group(link=link)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(parameters=path_parameters("org", "group"))
@@ -342,40 +591,92 @@ class GroupTokenDetailView(V0View):
 
 
 @extend_schema(parameters=path_parameters("org", "group"))
-class GroupMembersView(V0View):
+class GroupMembersView(GroupLookupMixin, V0View):
     serializer_class = GroupMembersSerializer
     input_serializers = {"POST": GroupMembersRequestSerializer}
 
     @extend_schema(
-        tags=GROUPS,
-        summary="Add users to or remove them from a group (organization admin)",
+        tags=MEMBERS,
+        summary="List a group's members with their status (whoever may read the organization)",
+        parameters=LIST_HEADERS,
+        responses={200: GroupMemberSerializer(many=True), **COMMON_ERRORS},
+    )
+    def get(self, request, org, group):
+        link = self.get_group(self.get_group_organization())
+        return self.paginated(services.group_members(link.group), GroupMemberSerializer)
+
+    @extend_schema(
+        tags=MEMBERS,
+        summary="Add members to a group, change their status or take them out (organization or group admin)",
         description=(
-            "Each entry names a user as `user:{email}` and a `status`: `active` adds the user to the group, "
-            "`inactive` or `removed` takes them out. Users not named keep their membership; when a user is "
-            "named twice the last entry wins; adding a member or removing a non-member changes nothing. "
-            "The request is one transaction: one bad entry (a `group:` id, an unknown email, another status) "
-            "is a 400 `VALIDATION_FAILED` naming `members[i].userGroupId` or `members[i].status`, and nothing "
-            "changes.\n\n"
-            "The organization must own the group: a name no group has yet creates one it owns; a group "
-            "owned by another organization, or by none (created by staff), is managed by staff only (403), "
-            "since its members read whatever it is granted anywhere. Members gain and lose the group's "
-            "access at once. The response lists the group's members afterwards; its "
-            "service account (behind the group's tokens) is neither listed nor changeable here."
+            "Each entry names a member, `user:{email}` or `group:{name}` (a group this organization owns: "
+            "its users read what this group is granted; groups nest one level), and a `status`: `admin` "
+            "(the member also manages this group: its description and members) or `member` adds the "
+            "member or changes its status; `inactive` or `removed` takes it out (`active`, the older "
+            "word, means `member`). Members not named keep their place; when one is named twice the "
+            "last entry wins. The request is one transaction: one bad entry (an unknown email or group, "
+            "another status) is a 400 `VALIDATION_FAILED` naming `members[i].userGroupId` or "
+            "`members[i].status`, and nothing changes.\n\n"
+            "The organization must own the group: a name no group has yet creates one it owns "
+            "(organization admins only); a group owned by another organization, or by none (created by "
+            "staff), is managed by staff only (403). Members gain and lose the group's access at once. "
+            "The response lists the group's members afterwards; its service account (behind the group's "
+            "tokens) is neither listed nor changeable here."
         ),
         request=GroupMembersRequestSerializer,
         responses={
             200: GroupMembersSerializer,
             **WRITE_ERRORS,
-            403: error("FORBIDDEN: not an organization admin, a read-only token, or a group this org does not own"),
+            403: error(
+                "FORBIDDEN: not an organization or group admin, a read-only token, or a group this org does not own"
+            ),
             404: error("NOT_FOUND: the organization"),
         },
     )
     def post(self, request, org, group):
-        organization = self.get_organization()
-        self.require(organization, ADMIN)
+        organization = self.get_group_organization()
+        link = OrganizationGroup.objects.filter(organization=organization, group__name=group).select_related("group")
+        link = link.first()
+        if link is None:  # a new group, or one this organization does not own: its admins' business
+            self.require(organization, ADMIN)
+        else:
+            self.require_manager(organization, link)
         data = validated(GroupMembersRequestSerializer, request.data)
         changes = [services.MemberChange(user_group_id=m["userGroupId"], status=m["status"]) for m in data["members"]]
         found, members = services.set_group_members(
             organization=organization, group_name=group, changes=changes, actor=request.user
         )
         return Response(GroupMembersSerializer({"group": found, "members": members}).data)
+
+
+@extend_schema(parameters=path_parameters("org", "group", "member"))
+class GroupMemberDetailView(GroupLookupMixin, V0View):
+    serializer_class = GroupMemberSerializer
+    input_serializers = {"PATCH": GroupMemberUpdateSerializer}
+
+    @extend_schema(
+        tags=MEMBERS,
+        summary="Change a member's status, admin or member (organization or group admin)",
+        request=GroupMemberUpdateSerializer,
+        responses={200: GroupMemberSerializer, 404: error("NOT_FOUND: not a member"), **WRITE_ERRORS},
+    )
+    def patch(self, request, org, group, member):
+        organization = self.get_group_organization()
+        link = self.get_group(organization)
+        self.require_manager(organization, link)
+        data = validated(GroupMemberUpdateSerializer, request.data)
+        changed = services.set_member_status(link=link, member_id=member, status=data["status"])
+        return Response(GroupMemberSerializer(changed).data)
+
+    @extend_schema(
+        tags=MEMBERS,
+        summary="Take a member out of the group (organization or group admin)",
+        request=None,
+        responses={204: None, 404: error("NOT_FOUND: not a member"), **WRITE_ERRORS},
+    )
+    def delete(self, request, org, group, member):
+        organization = self.get_group_organization()
+        link = self.get_group(organization)
+        self.require_manager(organization, link)
+        services.remove_group_member(link=link, member_id=member)
+        return Response(status=status.HTTP_204_NO_CONTENT)
