@@ -1,18 +1,21 @@
 """An outline reader for Malloy models and notebooks: what a model defines, where, and what its docs say.
 
-It is not a Malloy compiler. A tokenizer turns the text into tokens (strings, including ones holding
-braces, comments ``//``, ``--`` and ``/* */``, and ``#`` annotations are single tokens or skipped), and a
-small parser walks them with a stack of ``{}`` blocks, so a keyword inside a comment or a string never
-counts and a ``view:`` is attributed to the source whose braces enclose it. It finds imports, explicit
-``export { ... }`` names, sources (and their parameters), dimensions, measures, views, joins, named
-queries, ``run:`` statements and ``given:`` declarations, each with its line, its parent and the
-``#(doc)`` text that precedes it.
+It is not a Malloy compiler, but it follows Malloy's grammar wherever something is defined. A tokenizer
+turns the text into tokens (strings and filter strings, including ones holding braces; comments ``//``,
+``--`` and ``/* */`` skipped; ``#`` annotations and ``#| ... |#`` block annotations as single tokens;
+Unicode identifiers), and a recursive descent reads statements, source and query expressions (``->``,
+``+``, ``extend``, ``include``) and blocks, skipping expressions by where they can end. It finds imports
+(with the names ``import { a, b is c }`` brings in), exports, sources (and their parameters), dimensions,
+measures, renames, joins, views, nested views (``nest``, a scope of their own), fields defined in query
+stages (``field``), named queries, runs and ``given:`` declarations, each with its line, its parent and
+its doc text (``#(doc)`` and ``#"``) and tags, attached as the official parser attaches them
+(tests/indexing/test_malloy_differential.py compares the two).
 
-Every statement does bounded work, so parsing stays linear in the text however it is laid out: the text
-kept for one statement (a run's name, a source's base, a join's target, a given's type) is read from a
-window of at most ``MAX_SNIPPET`` characters, never up to the end of a possibly huge line, and the docs
-and tags shared by the definitions of one statement are joined once and capped. ``max_symbols`` stops
-the parse early (``MalloyOutline.truncated``) for callers that keep only so many symbols.
+Every statement does bounded work, so parsing stays linear in the text: the text kept for one
+definition (a run's name, a source's base, a join's target) is cut to ``MAX_SNIPPET`` characters, the
+docs and tags a statement passes to its definitions are joined once and capped, and blocks nested past
+``MAX_DEPTH`` are skipped. ``max_symbols`` stops the parse early (``MalloyOutline.truncated``) for
+callers that keep only so many symbols.
 """
 
 from __future__ import annotations

@@ -249,3 +249,14 @@ def test_an_upload_through_the_v0_endpoint_is_indexed_and_searchable(
         ("cell", "notebooks/overview.malloynb cell 3"),
         ("run", "flights -> by_carrier"),
     }
+
+
+def test_contents_and_search_show_a_nested_view_under_its_view_and_a_query_field_under_its_nest(reader, indexed):
+    body = reader.get(f"{VERSION_URL}/contents?kind=view,nest,field&limit=100").json()
+    by_id = {row["id"]: row for row in body}
+    nest = next(row for row in body if row["kind"] == "nest")
+    field = next(row for row in body if row["kind"] == "field" and row["name"] == "dep_month")
+    assert (nest["name"], nest["line"], by_id[nest["parentId"]]["name"]) == ("by_month", 37, "by_carrier")
+    assert (field["line"], field["parentId"]) == (38, nest["id"])
+    hits = reader.get("/api/v0/search?q=by_month&kind=nest").json()
+    assert [(hit["kind"], hit["name"], hit["line"]) for hit in hits] == [("nest", "by_month", 37)]
