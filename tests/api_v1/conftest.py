@@ -4,13 +4,14 @@ from components_app import services
 from registry.models import Role
 
 CARD_SOURCE = """\
-// @title Product card
-// @description Shows a product with its price.
-// @prop title: string - The product name
-// @prop price: number = 0 - Price in cents
-export default function ProductCard({ title, price }) {
-  return view([text(title), text(price)]);
-}
+export default defineComponent({
+  metadata: { title: "Product card", description: "Shows a product with its price." },
+  properties: {
+    title: PropertyString({ title: "Title", description: "The product name", required: true }),
+    price: PropertyNumber({ title: "Price", description: "Price in cents", defaultValue: 0 }),
+  },
+  body: ({ title, price }: { title: string; price: number }) => VStack([Text(title), Text(String(price))]),
+});
 """
 
 

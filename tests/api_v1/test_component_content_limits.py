@@ -2,6 +2,7 @@ import pytest
 
 from components_app.api.serializers import CONTENT_MAX_LENGTH
 from tests.api_v1.conftest import CARD_SOURCE
+from tests.components.sources import bindjs
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_creating_a_component_with_content_over_the_limit_is_400_validation_fail
 
 
 def test_content_of_exactly_the_limit_is_accepted(api, base):
-    content = "view()" + " " * (CONTENT_MAX_LENGTH - len("view()"))
+    content = bindjs("view()") + " " * (CONTENT_MAX_LENGTH - len(bindjs("view()")))
     response = api.post(f"{base}/components", {"name": "Big", "type": "view", "content": content}, format="json")
     assert response.status_code == 201
     assert len(response.json()["content"]) == CONTENT_MAX_LENGTH
@@ -48,7 +49,7 @@ def test_a_prop_with_a_long_run_of_spaces_is_a_400_compilation_error_through_the
 
 @pytest.mark.parametrize("default", ["NaN", "Infinity", "1e999"])
 def test_a_non_finite_default_is_400_compilation_error_not_a_500_or_409(api, base, default):
-    content = f"// @prop x: number = {default}\n"
+    content = bindjs("x()", properties=f"{{ x: PropertyNumber({{ defaultValue: {default} }}) }}")
     response = api.post(f"{base}/components", {"name": "Card", "type": "view", "content": content}, format="json")
     assert response.status_code == 400
     assert error_of(response) == (
@@ -57,8 +58,8 @@ def test_a_non_finite_default_is_400_compilation_error_not_a_500_or_409(api, bas
             "errors": [
                 {
                     "line": 1,
-                    "message": "default of 'x' is not a finite number "
-                    "(NaN, Infinity and out-of-range numbers are not JSON)",
+                    "column": 16,
+                    "message": "RangeError: properties.x.defaultValue is not a finite number",
                 }
             ]
         },
@@ -66,10 +67,11 @@ def test_a_non_finite_default_is_400_compilation_error_not_a_500_or_409(api, bas
 
 
 def test_a_deeply_nested_default_is_400_compilation_error_not_a_500(api, base):
-    content = "// @prop x: array = " + "[" * 100_000 + "]" * 100_000 + "\n"
+    content = "let deep: unknown[] = [];\nfor (let i = 0; i < 100_000; i++) deep = [deep];\n" + bindjs(
+        "x()", properties="{ x: PropertyArray({ defaultValue: deep }) }"
+    )
     response = api.post(f"{base}/components", {"name": "Deep", "type": "view", "content": content}, format="json")
     assert response.status_code == 400
-    assert error_of(response) == (
-        "COMPILATION_ERROR",
-        {"errors": [{"line": 1, "message": "default of 'x' is nested too deeply"}]},
-    )
+    code, details = error_of(response)
+    assert code == "COMPILATION_ERROR"
+    assert details["errors"][0]["message"].endswith("is nested more than 32 levels deep")

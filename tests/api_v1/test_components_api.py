@@ -4,6 +4,7 @@ from components_app import services
 from components_app.models import Component
 from registry.models import Role
 from tests.api_v1.conftest import CARD_SOURCE
+from tests.components.sources import bindjs
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +27,10 @@ def test_creating_a_component_answers_201_with_a_draft_compiled_by_the_hook(api,
     assert body["status"] == "draft"
     assert (body["version"], body["lastPublishedVersion"]) == (None, None)
     assert (body["title"], body["description"]) == ("Product card", "Shows a product with its price.")
-    assert body["schema"]["required"] == ["title", "price"]
-    assert body["compiled"] == CARD_SOURCE
+    assert body["schema"]["required"] == ["title"]
+    assert body["schema"]["properties"]["price"]["default"] == 0
+    assert "string;" not in body["compiled"]  # the type annotation is gone
+    assert body["compiled"].startswith("export default defineComponent({")
     assert body["metadata"] == {"author": modeler.username, "tags": ["shop"], "rolledBackFrom": None}
     assert set(body) == {
         "id", "name", "title", "description", "type", "status", "content", "compiled", "schema",
@@ -42,16 +45,14 @@ def test_a_name_already_used_in_the_project_in_any_case_is_409_component_name_ex
     assert error_of(response) == ("COMPONENT_NAME_EXISTS", {"name": "productcard"})
 
 
-def test_source_that_does_not_compile_is_400_compilation_error_with_line_numbers(api, base):
+def test_source_that_does_not_compile_is_400_compilation_error_with_line_and_column(api, base):
     response = api.post(
-        f"{base}/components", {"name": "Broken", "type": "view", "content": "a()\nview([\n"}, format="json"
+        f"{base}/components", {"name": "Broken", "type": "view", "content": bindjs("a()\nview([\n")}, format="json"
     )
     assert response.status_code == 400
     code, details = error_of(response)
     assert code == "COMPILATION_ERROR"
-    assert details == {
-        "errors": [{"line": 2, "message": "'(' is never closed"}, {"line": 2, "message": "'[' is never closed"}]
-    }
+    assert details == {"errors": [{"line": 5, "column": 1, "message": "Expected ',', got 'view'"}]}
 
 
 @pytest.mark.parametrize(
@@ -87,7 +88,7 @@ def test_the_list_limit_is_at_most_100(api, base, make_component):
 
 def test_the_list_filters_by_status_type_and_search(api, base, make_component):
     make_component("ProductCard")
-    make_component("ArticleLayout", type="layout", content="// @title Article page\nstack()")
+    make_component("ArticleLayout", type="layout", content=bindjs("stack()", title="Article page"))
     services.set_component_status(component=make_component("Old"), status="deleted")
     names = lambda query: [c["name"] for c in api.get(f"{base}/components?{query}").json()["data"]]  # noqa: E731
     assert names("status=deleted") == ["Old"]
@@ -106,7 +107,7 @@ def test_an_unknown_status_filter_is_400_validation_failed(api, base):
 @pytest.mark.parametrize("count", [1, 100])
 def test_the_list_uses_a_constant_number_of_queries(api, base, project, modeler, count, django_assert_max_num_queries):
     Component.objects.bulk_create(
-        Component(project=project, name=f"c{i}", type="view", content="x()", compiled="x()", author=modeler)
+        Component(project=project, name=f"c{i}", type="view", content=bindjs("x()"), compiled="x()", author=modeler)
         for i in range(count)
     )
     with django_assert_max_num_queries(6):
@@ -166,7 +167,7 @@ def test_a_read_only_token_cannot_create_components(client_for, base, modeler):
 def test_editing_a_published_component_makes_it_modified(api, base, make_component, publish):
     component = make_component()
     publish("1.0.0")
-    response = api.put(f"{base}/components/{component.pk}", {"content": "view()"}, format="json")
+    response = api.put(f"{base}/components/{component.pk}", {"content": bindjs("view()")}, format="json")
     assert response.status_code == 200
     body = response.json()
     assert (body["status"], body["version"], body["lastPublishedVersion"]) == ("modified", None, 1)
@@ -231,7 +232,7 @@ def test_discarding_a_never_published_component_is_409_no_published_version(api,
 def test_discarding_changes_returns_the_published_version(api, base, make_component, publish, modeler):
     component = make_component()
     publish("1.0.0")
-    services.update_component(component=component, content="other()", author=modeler)
+    services.update_component(component=component, content=bindjs("other()"), author=modeler)
     body = api.post(f"{base}/components/{component.pk}/discard").json()
     assert (body["status"], body["version"], body["content"]) == ("published", 1, CARD_SOURCE)
 
@@ -247,7 +248,7 @@ def test_rolling_back_to_an_unknown_version_is_400_version_not_found(api, base, 
 def test_rolling_back_makes_a_modified_copy_marked_with_its_origin(api, base, make_component, publish, modeler):
     component = make_component()
     publish("1.0.0")
-    services.update_component(component=component, content="two()", author=modeler)
+    services.update_component(component=component, content=bindjs("two()"), author=modeler)
     publish("1.1.0")
     body = api.post(f"{base}/components/{component.pk}/rollback", {"version": 1}, format="json").json()
     assert (body["status"], body["content"], body["metadata"]["rolledBackFrom"]) == ("modified", CARD_SOURCE, 1)
@@ -256,7 +257,7 @@ def test_rolling_back_makes_a_modified_copy_marked_with_its_origin(api, base, ma
 def test_the_versions_list_names_the_package_version_that_published_each(api, base, make_component, publish, modeler):
     component = make_component()
     publish("1.0.0")
-    services.update_component(component=component, content="two()", author=modeler)
+    services.update_component(component=component, content=bindjs("two()"), author=modeler)
     publish("1.1.0")
     body = api.get(f"{base}/components/{component.pk}/versions").json()
     assert [(v["version"], v["packageVersion"], v["createdBy"]) for v in body["data"]] == [
@@ -279,7 +280,7 @@ def test_a_body_that_is_not_json_is_400_in_the_v1_envelope(api, base):
 
 def test_editing_a_deleted_component_is_409_invalid_status_with_a_hint(api, base, make_component):
     component = services.set_component_status(component=make_component(), status="deleted")
-    response = api.put(f"{base}/components/{component.pk}", {"content": "x()"}, format="json")
+    response = api.put(f"{base}/components/{component.pk}", {"content": bindjs("x()")}, format="json")
     assert response.status_code == 409
     assert error_of(response) == (
         "INVALID_STATUS",

@@ -2,6 +2,7 @@ import pytest
 
 from components_app import services
 from registry.models import Role
+from tests.components.sources import bindjs
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,7 @@ def error_of(response):
 def core(organization, modeler, grant):
     core = ProjectFactory(organization=organization, name="core")
     grant(core, Role.MODELER, user=modeler)
-    services.create_component(project=core, name="Button", type="view", content="button()", author=modeler)
+    services.create_component(project=core, name="Button", type="view", content=bindjs("button()"), author=modeler)
     services.publish_package(project=core, version="1.0.0", author=modeler)
     return core
 
@@ -55,7 +56,7 @@ def test_an_unpublished_version_is_400_version_not_found(api, base, core):
 
 
 def test_a_dependency_closing_a_loop_is_409_circular_dependency_with_the_path(api, base, project, core, modeler):
-    services.create_component(project=project, name="Card", type="view", content="card()", author=modeler)
+    services.create_component(project=project, name="Card", type="view", content=bindjs("card()"), author=modeler)
     services.publish_package(project=project, version="1.0.0", author=modeler)
     services.add_project_dependency(project=core, depends_on=project, version="1.0.0")
     response = api.post(f"{base}/dependencies", {"projectId": "core", "version": "1.0.0"}, format="json")
@@ -64,7 +65,7 @@ def test_a_dependency_closing_a_loop_is_409_circular_dependency_with_the_path(ap
 
 
 def test_a_project_depending_on_itself_is_409_circular_dependency(api, base, modeler, project):
-    services.create_component(project=project, name="Card", type="view", content="card()", author=modeler)
+    services.create_component(project=project, name="Card", type="view", content=bindjs("card()"), author=modeler)
     services.publish_package(project=project, version="1.0.0", author=modeler)
     response = api.post(f"{base}/dependencies", {"projectId": "finance", "version": "1.0.0"}, format="json")
     assert response.status_code == 409

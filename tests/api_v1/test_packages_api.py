@@ -9,6 +9,7 @@ import pytest
 from components_app import services
 from components_app.models import Component
 from registry.models import Role
+from tests.components.sources import bindjs
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,9 +61,11 @@ def test_the_201_body_matches_the_golden_response(api, base, make_component, pub
     card, layout = make_component("ProductCard"), make_component("ArticleLayout", type="layout")
     legacy = make_component("Legacy")
     publish("1.0.0")
-    services.update_component(component=layout, content="// @title Article\nstack([])", author=modeler)
+    services.update_component(component=layout, content=bindjs("stack([])", title="Article"), author=modeler)
     services.set_component_status(component=legacy, status="deleted")
-    hero = make_component("Hero", content="// @title Hero\n// @prop image: string\nimage()")
+    hero = make_component(
+        "Hero", content=bindjs("image()", title="Hero", properties="{ image: PropertyString({ required: true }) }")
+    )
     response = api.post(
         f"{base}/packages",
         {"version": "1.1.0", "metadata": {"description": "Hero and a new article layout", "tags": ["ui", "core"]}},
@@ -130,7 +133,7 @@ def test_a_viewer_cannot_publish(client_for, base, project, grant, make_componen
 def test_packages_are_listed_newest_first(api, base, make_component, publish, modeler):
     component = make_component()
     for version in ("1.0.0", "1.2.0", "1.10.0"):
-        services.update_component(component=component, content=f"v('{version}')", author=modeler)
+        services.update_component(component=component, content=bindjs(f"v('{version}')"), author=modeler)
         publish(version)
     body = api.get(f"{base}/packages").json()
     assert [p["version"] for p in body["data"]] == ["1.10.0", "1.2.0", "1.0.0"]
@@ -144,7 +147,7 @@ def test_the_package_list_uses_a_constant_number_of_queries(
     component = make_component()
     make_component("Other")
     for minor in range(count):
-        services.update_component(component=component, content=f"v({minor})", author=modeler)
+        services.update_component(component=component, content=bindjs(f"v({minor})"), author=modeler)
         publish(f"1.{minor}.0")
     with django_assert_max_num_queries(8):
         response = api.get(f"{base}/packages?limit=100")
@@ -156,7 +159,7 @@ def test_one_package_version_by_its_number(api, base, make_component, publish):
     publish("1.0.0", description="first")
     body = api.get(f"{base}/packages/1.0.0").json()
     assert (body["version"], body["projectId"], body["metadata"]["description"]) == ("1.0.0", "finance", "first")
-    assert body["compiled"]["components"]["ProductCard"].startswith("// @title Product card")
+    assert body["compiled"]["components"]["ProductCard"].startswith("export default defineComponent")
 
 
 def test_an_unknown_package_version_is_404_not_found(api, base, make_component, publish):
@@ -172,27 +175,30 @@ def core(organization, modeler, grant):
     """acme/core with a component package 1.0.0 the modeler may read."""
     core = ProjectFactory(organization=organization, name="core")
     grant(core, Role.VIEWER, user=modeler)
-    services.create_component(project=core, name="Button", type="view", content="button()", author=modeler)
+    services.create_component(project=core, name="Button", type="view", content=bindjs("button()"), author=modeler)
     services.publish_package(project=core, version="1.0.0", author=modeler)
     return core
 
 
 def test_resolved_gives_compiled_code_by_component_name(api, base, make_component, publish):
-    make_component("Card", content="card()")
+    make_component("Card", content=bindjs("card()"))
     publish("1.0.0")
     body = api.get(f"{base}/packages/1.0.0/resolved").json()
-    assert body == {"projectId": "finance", "version": "1.0.0", "components": {"Card": "card()"}, "assets": {}}
+    card = Component.objects.get(name="Card").compiled
+    assert "body: ()=>card()" in card
+    assert body == {"projectId": "finance", "version": "1.0.0", "components": {"Card": card}, "assets": {}}
 
 
 def test_resolved_with_dependencies_adds_the_flattened_closure_keyed_project_at_version(
     api, base, project, core, make_component, publish
 ):
     services.add_project_dependency(project=project, depends_on=core, version="1.0.0")
-    make_component("Card", content="card()")
+    make_component("Card", content=bindjs("card()"))
     publish("1.0.0")
     body = api.get(f"{base}/packages/1.0.0/resolved?includeDependencies=true").json()
+    button = Component.objects.get(project=core, name="Button").compiled
     assert body["dependencies"] == {
-        "core@1.0.0": {"projectId": "core", "version": "1.0.0", "components": {"Button": "button()"}, "assets": {}}
+        "core@1.0.0": {"projectId": "core", "version": "1.0.0", "components": {"Button": button}, "assets": {}}
     }
 
 
@@ -210,7 +216,7 @@ def test_a_conflicting_closure_is_409_invalid_package_dependency(
     ui = ProjectFactory(organization=organization, name="ui")
     grant(ui, Role.VIEWER, user=modeler)
     services.add_project_dependency(project=ui, depends_on=core, version="1.1.0")
-    services.create_component(project=ui, name="Shell", type="layout", content="shell()", author=modeler)
+    services.create_component(project=ui, name="Shell", type="layout", content=bindjs("shell()"), author=modeler)
     services.publish_package(project=ui, version="1.0.0", author=modeler)
     services.add_project_dependency(project=project, depends_on=core, version="1.0.0")
     services.add_project_dependency(project=project, depends_on=ui, version="1.0.0")
@@ -251,7 +257,7 @@ def test_publishing_takes_a_bounded_number_of_queries_whatever_the_component_cou
     api, base, project, modeler, count, django_assert_max_num_queries
 ):
     Component.objects.bulk_create(
-        Component(project=project, name=f"c{i:04d}", type="view", content="x()", compiled="x()", author=modeler)
+        Component(project=project, name=f"c{i:04d}", type="view", content=bindjs("x()"), compiled="x()", author=modeler)
         for i in range(count)
     )
     # ~60 on SQLite, nearly all fixed costs (authentication, grants, constraint checks of full_clean);
@@ -263,12 +269,12 @@ def test_publishing_takes_a_bounded_number_of_queries_whatever_the_component_cou
 
 
 def test_a_published_component_package_is_downloadable_through_v0_like_any_upload(api, base, make_component, publish):
-    make_component("Card", content="card()")
+    make_component("Card", content=bindjs("card()"))
     version = publish("1.0.0").version
     response = api.get("/api/v0/organizations/acme/projects/finance/packages/finance/versions/1.0.0/download")
     assert response.status_code == 200
     data = b"".join(response.streaming_content) if response.streaming else response.content
-    assert zipfile.ZipFile(io.BytesIO(data)).read("components/Card.js") == b"card()"
+    assert zipfile.ZipFile(io.BytesIO(data)).read("components/Card.js") == bindjs("card()").encode()
     assert response["ETag"].strip('"') == version.artifact.sha256
 
 

@@ -9,6 +9,7 @@ from components_app import services
 from components_app.models import Component, ComponentVersion
 from packages_app.models import Version
 from registry.errors import RegistryError
+from tests.components.sources import bindjs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -77,7 +78,7 @@ def test_two_concurrent_declarations_that_would_form_a_loop_cannot_both_succeed(
 
     core = ProjectFactory(organization=organization, name="core")
     for each in (project, core):
-        services.create_component(project=each, name="Card", type="view", content="card()", author=user)
+        services.create_component(project=each, name="Card", type="view", content=bindjs("card()"), author=user)
         services.publish_package(project=each, version="1.0.0", author=user)
     barrier = threading.Barrier(2)
     outcomes: list = [None, None]

@@ -4,6 +4,7 @@ import pytest
 
 from components_app import services
 from components_app.models import Component
+from tests.components.sources import bindjs
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server thread must see committed rows
 
@@ -11,9 +12,11 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the live server thread m
 @pytest.fixture
 def drafts(project, publisher):
     return [
-        services.create_component(project=project, name="ProductCard", type="view", content="card()", author=publisher),
         services.create_component(
-            project=project, name="ArticleLayout", type="layout", content="stack()", author=publisher
+            project=project, name="ProductCard", type="view", content=bindjs("card()"), author=publisher
+        ),
+        services.create_component(
+            project=project, name="ArticleLayout", type="layout", content=bindjs("stack()"), author=publisher
         ),
     ]
 
@@ -83,9 +86,11 @@ def test_releasing_a_malformed_version_is_refused_before_the_server_is_asked(cli
 
 
 def test_components_status_filter_shows_only_that_status(cli, drafts, publisher):
-    services.update_component(component=drafts[0], content="card2()", author=publisher)  # still a draft
+    services.update_component(component=drafts[0], content=bindjs("card2()"), author=publisher)  # still a draft
     assert cli("release", "acme/finance", "--version", "1.0.0").exit_code == 0
-    services.update_component(component=drafts[1], content="stack2()", author=publisher)  # published -> modified
+    services.update_component(
+        component=drafts[1], content=bindjs("stack2()"), author=publisher
+    )  # published -> modified
 
     result = cli("components", "acme/finance", "--status", "modified", "--json")
 

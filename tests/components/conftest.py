@@ -4,12 +4,11 @@ from components_app import services
 from registry.models import Role
 
 SOURCE = """\
-// @title Product card
-// @description Shows a product.
-// @prop title: string - The product name
-export default function ProductCard({ title }) {
-  return view([text(title)]);
-}
+export default defineComponent({
+  metadata: { title: "Product card", description: "Shows a product." },
+  properties: { title: PropertyString({ title: "Title", description: "The product name", required: true }) },
+  body: ({ title }: { title: string }) => VStack([Text(title)]),
+});
 """
 
 

@@ -4,6 +4,7 @@ from components_app import services
 from components_app.models import ComponentStatus
 from registry.errors import RegistryError
 from tests.components.conftest import reload
+from tests.components.sources import bindjs
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +17,10 @@ def test_a_new_component_is_a_draft_without_a_version(make_component):
 
 def test_editing_a_draft_overwrites_it_and_keeps_it_a_draft(make_component, author):
     component = make_component()
-    services.update_component(component=component, content="view()", author=author)
+    services.update_component(component=component, content=bindjs("view()"), author=author)
     component = reload(component)
-    assert (component.status, component.content, component.compiled) == ("draft", "view()", "view()")
+    assert (component.status, component.content) == ("draft", bindjs("view()"))
+    assert "body: ()=>view()" in component.compiled
 
 
 def test_editing_a_published_component_makes_it_modified_and_keeps_its_last_published_version(
@@ -26,7 +28,7 @@ def test_editing_a_published_component_makes_it_modified_and_keeps_its_last_publ
 ):
     component = make_component()
     publish("1.0.0")
-    services.update_component(component=reload(component), content="view()", author=author)
+    services.update_component(component=reload(component), content=bindjs("view()"), author=author)
     component = reload(component)
     assert (component.status, component.version, component.last_published_version) == ("modified", None, 1)
 
@@ -34,7 +36,7 @@ def test_editing_a_published_component_makes_it_modified_and_keeps_its_last_publ
 def test_editing_a_deleted_component_is_refused(make_component, author):
     component = services.set_component_status(component=make_component(), status="deleted")
     with pytest.raises(RegistryError) as caught:
-        services.update_component(component=component, content="x()", author=author)
+        services.update_component(component=component, content=bindjs("x()"), author=author)
     assert (caught.value.status, caught.value.code) == (409, "INVALID_STATUS")
 
 
@@ -56,7 +58,7 @@ def test_any_live_component_can_be_deleted(start, make_component, publish, autho
     if start != "draft":
         publish("1.0.0")
     if start == "modified":
-        services.update_component(component=reload(component), content="x()", author=author)
+        services.update_component(component=reload(component), content=bindjs("x()"), author=author)
     component = services.set_component_status(component=reload(component), status="deleted")
     assert (component.status, component.version) == ("deleted", None)
 
@@ -113,10 +115,10 @@ def test_an_unknown_status_is_a_validation_error(make_component):
 def test_discarding_returns_to_the_last_published_version(make_component, publish, author):
     component = make_component()
     publish("1.0.0")
-    services.update_component(component=reload(component), content="changed()", author=author)
+    services.update_component(component=reload(component), content=bindjs("changed()"), author=author)
     component = services.discard_component_changes(component=reload(component))
     assert (component.status, component.version) == ("published", 1)
-    assert component.content.startswith("// @title Product card")
+    assert component.content.startswith("export default defineComponent")
 
 
 def test_discarding_a_never_published_draft_is_refused_with_a_hint(make_component):
@@ -137,12 +139,12 @@ def test_discarding_a_published_component_is_refused(make_component, publish):
 def test_rolling_back_makes_a_modified_copy_of_the_old_version(make_component, publish, author):
     component = make_component()
     publish("1.0.0")
-    services.update_component(component=reload(component), content="second()", author=author)
+    services.update_component(component=reload(component), content=bindjs("second()"), author=author)
     publish("2.0.0")
     component = services.rollback_component(component=reload(component), version=1, author=author)
     assert (component.status, component.version, component.last_published_version) == ("modified", None, 2)
     assert component.rolled_back_from == 1
-    assert component.content.startswith("// @title Product card")
+    assert component.content.startswith("export default defineComponent")
 
 
 def test_rolling_back_to_an_unknown_version_lists_the_available_ones(make_component, publish, author):
@@ -172,7 +174,7 @@ def test_a_component_no_package_contains_can_be_removed(make_component):
 def test_removing_a_component_a_package_contains_names_the_packages(make_component, publish, author):
     component = make_component()
     publish("1.0.0")
-    services.update_component(component=reload(component), content="x()", author=author)
+    services.update_component(component=reload(component), content=bindjs("x()"), author=author)
     publish("1.1.0")
     with pytest.raises(RegistryError) as caught:
         services.delete_component(component=reload(component))

@@ -9,6 +9,7 @@ from packages_app.models import LockEntry, Package, PackageKind, Version, artifa
 from registry.errors import RegistryError
 from registry.models import Role
 from tests.components.conftest import reload
+from tests.components.sources import bindjs
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def test_publishing_puts_drafts_at_1_and_modified_at_the_next_number_and_leaves_
 ):
     kept, changed, dropped = make_component("Kept"), make_component("Changed"), make_component("Dropped")
     publish("1.0.0")
-    services.update_component(component=reload(changed), content="v2()", author=author)
+    services.update_component(component=reload(changed), content=bindjs("v2()"), author=author)
     services.set_component_status(component=reload(dropped), status="deleted")
     make_component("Fresh")
 
@@ -59,7 +60,7 @@ def test_the_author_of_a_package_version_is_the_caller(make_component, publish, 
 def test_the_validation_report_agrees_with_itself_and_with_the_package(project, make_component, publish, author):
     a, b, c, d = (make_component(name) for name in "ABCD")
     publish("1.0.0")
-    services.update_component(component=reload(a), content="a2()", author=author)  # modified
+    services.update_component(component=reload(a), content=bindjs("a2()"), author=author)  # modified
     services.set_component_status(component=reload(b), status="deleted")  # left out
     e = make_component("E")  # draft
     # C: deleted then restored to draft after being published: republished at 2
@@ -142,7 +143,7 @@ def test_a_project_without_live_components_has_nothing_to_package(project, make_
 
 def test_publishing_builds_an_archive_with_the_manifest_and_every_component(make_component, publish):
     make_component("Card")
-    make_component("Page", type="layout", content="stack([])")
+    make_component("Page", type="layout", content=bindjs("stack([])"))
     version = publish("1.0.0", description="First").version
     with artifact_storage().open(artifact_key(version.artifact.sha256)) as blob, zipfile.ZipFile(blob) as archive:
         names = archive.namelist()
@@ -160,7 +161,7 @@ def test_publishing_builds_an_archive_with_the_manifest_and_every_component(make
         ("Page", "layout", 1),
     ]
     assert (manifest["version"], manifest["description"], manifest["kind"]) == ("1.0.0", "First", "components")
-    assert page_source == "stack([])"
+    assert page_source == bindjs("stack([])")
     assert version.manifest == manifest
 
 
@@ -213,7 +214,7 @@ def core(organization, author, grant):
     """Another project of the organization with published component packages 1.0.0 and 1.1.0."""
     core = ProjectFactory(organization=organization, name="core")
     grant(core, Role.VIEWER, user=author)
-    services.create_component(project=core, name="Button", type="view", content="button()", author=author)
+    services.create_component(project=core, name="Button", type="view", content=bindjs("button()"), author=author)
     services.publish_package(project=core, version="1.0.0", author=author)
     services.publish_package(project=core, version="1.1.0", author=author)
     return core
@@ -237,7 +238,7 @@ def test_incompatible_project_dependencies_refuse_the_publish(
     ui = ProjectFactory(organization=organization, name="ui")
     grant(ui, Role.VIEWER, user=author)
     services.add_project_dependency(project=ui, depends_on=core, version="1.1.0")
-    services.create_component(project=ui, name="Shell", type="layout", content="shell()", author=author)
+    services.create_component(project=ui, name="Shell", type="layout", content=bindjs("shell()"), author=author)
     services.publish_package(project=ui, version="1.0.0", author=author)
     services.add_project_dependency(project=project, depends_on=core, version="1.0.0")
     services.add_project_dependency(project=project, depends_on=ui, version="1.0.0")
@@ -275,7 +276,7 @@ def test_declaring_a_dependency_that_closes_a_loop_names_the_path(
     make_component()
     publish("1.0.0")
     ui = ProjectFactory(organization=organization, name="ui")
-    services.create_component(project=ui, name="Shell", type="layout", content="shell()", author=author)
+    services.create_component(project=ui, name="Shell", type="layout", content=bindjs("shell()"), author=author)
     services.publish_package(project=ui, version="1.0.0", author=author)
     services.add_project_dependency(project=project, depends_on=core, version="1.0.0")
     services.add_project_dependency(project=core, depends_on=ui, version="1.0.0")
@@ -300,7 +301,7 @@ def test_a_published_component_package_is_indexed_with_an_entry_per_component(
     make_component, publish, django_capture_on_commit_callbacks
 ):
     make_component("Card")
-    make_component("Page", type="layout", content="// @title Page layout\nstack([])")
+    make_component("Page", type="layout", content=bindjs("stack([])", title="Page layout"))
     with django_capture_on_commit_callbacks(execute=True):
         version = publish("1.0.0").version
     version.refresh_from_db()
