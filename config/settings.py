@@ -367,6 +367,9 @@ SPECTACULAR_SETTINGS = {
         "GrantRoleEnum": "registry.models.Role",
         "ComponentTypeEnum": "components_app.models.ComponentType",
         "ComponentStatusEnum": "components_app.models.ComponentStatus",
+        "MemberStatusEnum": ["admin", "member"],
+        "PermissionStatusEnum": ["granted", "pending"],
+        "PermissionDecisionEnum": ["granted", "refused"],
     },
     # The errors any operation can answer (400/401/403/404/429/503, 413/507 on uploads), documented once.
     "POSTPROCESSING_HOOKS": [
