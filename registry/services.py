@@ -732,16 +732,48 @@ def set_group_members(
             parsed.append((kind, name, MEMBER_STATUSES[change.status]))
         users = iter(_users_named(user_names))
         groups = _member_groups(group, organization, group_names)
-        wanted: dict[tuple[str, int], tuple[dict, object]] = {}  # later entries win
+        wanted: dict[tuple[int | None, int | None], tuple[object, Group | None, object]] = {}  # later entries win
         for kind, name, status in parsed:
             if kind == "user":
                 user = next(users)
-                wanted[("user", user.pk)] = ({"user": user}, status)
+                wanted[(user.pk, None)] = (user, None, status)
             else:
-                wanted[("group", groups[name].pk)] = ({"member_group": groups[name]}, status)
-        for key, status in wanted.values():
-            _apply_member(group, **key, status=status)
+                wanted[(None, groups[name].pk)] = (None, groups[name], status)
+        _apply_members(group, wanted)
         return group, group_members(group)
+
+
+def _apply_members(group: Group, wanted: dict) -> None:
+    """Write ``wanted`` (``(user id, group id) -> (user, group, status or None)``) in a few bulk queries,
+    however many members are named."""
+    existing = {(row.user_id, row.member_group_id): row for row in GroupMembership.objects.filter(group=group)}
+    now = timezone.now()
+    to_create, to_update, to_delete, users_in, users_out = [], [], [], [], []
+    for key, (user, member_group, status) in wanted.items():
+        row = existing.get(key)
+        if status is None:
+            if row is not None:
+                to_delete.append(row.pk)
+            if user is not None:
+                users_out.append(user)
+            continue
+        if row is None:
+            to_create.append(GroupMembership(group=group, user=user, member_group=member_group, status=status))
+        elif row.status != status:
+            row.status, row.updated_at = status, now
+            to_update.append(row)
+        if user is not None:
+            users_in.append(user)
+    if to_delete:
+        GroupMembership.objects.filter(pk__in=to_delete).delete()
+    if to_create:
+        GroupMembership.objects.bulk_create(to_create)
+    if to_update:
+        GroupMembership.objects.bulk_update(to_update, ["status", "updated_at"])
+    if users_in:
+        group.user_set.add(*users_in)
+    if users_out:
+        group.user_set.remove(*users_out)
 
 
 def _member_key(group: Group, member_id: str) -> dict:

@@ -242,8 +242,8 @@ def test_the_version_page_patches_only_the_archive_status(browser, package):
     [
         ("/api/v0/organizations", {"name", "displayName", "description"}),
         ("/api/v0/organizations/acme/projects", {"name", "description"}),
-        (f"{BASE}/permissions", {"userGroupId", "permission", "requestPermission", "notifyPeople"}),
-        (f"{BASE}/packages/ledger/permissions", {"userGroupId", "permission", "requestPermission", "notifyPeople"}),
+        (f"{BASE}/permissions", {"userGroupId", "permission", "message"}),
+        (f"{BASE}/packages/ledger/permissions", {"userGroupId", "permission", "message"}),
         (f"{BASE}/packages/ledger/versions/1.0.0/reindex", set()),
     ],
 )

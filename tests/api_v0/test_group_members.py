@@ -57,7 +57,7 @@ def test_an_admin_adds_a_member_who_can_then_read_what_the_group_may(as_org_admi
     assert response.status_code == 200, response.content
     assert response.json() == {
         "groupName": "analysts",
-        "members": [{"userGroupId": "user:nc@example.com", "status": "active"}],
+        "members": [{"userGroupId": "user:nc@example.com", "status": "member"}],
     }
     assert as_newcomer.get(PACKAGE).status_code == 200
 
@@ -100,7 +100,7 @@ def test_members_not_named_keep_their_membership_and_the_last_entry_for_a_user_w
     response = as_org_admin.post(
         MEMBERS, body(("user:nc@example.com", "active"), ("user:nc@example.com", "removed")), format="json"
     )
-    assert response.json()["members"] == [{"userGroupId": "user:kept@example.com", "status": "active"}]
+    assert response.json()["members"] == [{"userGroupId": "user:kept@example.com", "status": "member"}]
     response = as_org_admin.post(MEMBERS, body(("user:nc@example.com", "active")), format="json")
     assert [m["userGroupId"] for m in response.json()["members"]] == ["user:kept@example.com", "user:nc@example.com"]
 

@@ -48,7 +48,7 @@ from registry.api.v0.serializers import (
     ProjectUpdateSerializer,
 )
 from registry.errors import RegistryError, not_found, validation_failed
-from registry.models import ApiToken, Grant, Organization, OrganizationGroup, Project
+from registry.models import ApiToken, Grant, GroupMembership, Organization, OrganizationGroup, Project
 from registry.selectors import permission_of, permissions_on
 
 ORGANIZATIONS = ["v0 organizations"]
@@ -593,6 +593,7 @@ class GroupTokenDetailView(V0View):
 @extend_schema(parameters=path_parameters("org", "group"))
 class GroupMembersView(GroupLookupMixin, V0View):
     serializer_class = GroupMembersSerializer
+    queryset = GroupMembership.objects.none()  # for the schema generator only
     input_serializers = {"POST": GroupMembersRequestSerializer}
 
     @extend_schema(
@@ -652,6 +653,7 @@ class GroupMembersView(GroupLookupMixin, V0View):
 @extend_schema(parameters=path_parameters("org", "group", "member"))
 class GroupMemberDetailView(GroupLookupMixin, V0View):
     serializer_class = GroupMemberSerializer
+    queryset = GroupMembership.objects.none()  # for the schema generator only
     input_serializers = {"PATCH": GroupMemberUpdateSerializer}
 
     @extend_schema(
