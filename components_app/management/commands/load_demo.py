@@ -155,9 +155,8 @@ class Command(BaseCommand):
             modeler.set_unusable_password()  # it works through its tokens
             modeler.save(update_fields=["password"])
         set_grant(scope=organization, user_group_id=f"user:{modeler.username}", role=Role.MODELER)
-        _, secret = issue_user_token(
-            user=modeler, name=f"load_demo {timezone.now().isoformat(timespec='microseconds')}"
-        )
+        # Token names match ^[a-zA-Z0-9_-]+$ (Credible's rule); one per run, so the time names it.
+        _, secret = issue_user_token(user=modeler, name=f"load_demo-{timezone.now():%Y%m%d-%H%M%S-%f}")
         return secret
 
     @staticmethod
