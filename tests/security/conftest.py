@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from components_app import services as components
 from registry.models import OrganizationGroup, Role
 from tests.api_v1.conftest import CARD_SOURCE
+from tests.conftest import ReadingClient
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory, make_token, make_version
 
 ACME_SECRET = "acme-private-7f3a91"
@@ -57,7 +58,7 @@ def registry_data(db, grant):
 
 
 def _client(secret: str | None) -> APIClient:
-    client = APIClient()
+    client = ReadingClient()
     if secret is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client

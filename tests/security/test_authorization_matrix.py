@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from registry.models import PermissionRequest
 from tests.api_v1.conftest import CARD_SOURCE
 from tests.security.conftest import ACME_SECRET, GLOBEX_SECRET
 
@@ -28,7 +29,17 @@ REQUIRED_ROLE = {
     ("v0-organization-detail", "delete"): "admin",
     ("v0-organization-permissions", "get"): "admin",
     ("v0-organization-permissions", "post"): "admin",
+    ("v0-organization-permission", "get"): "admin",
+    ("v0-organization-permission", "patch"): "admin",
     ("v0-organization-permission", "delete"): "admin",
+    ("v0-group-list", "get"): "read",
+    ("v0-group-list", "post"): "admin",
+    ("v0-group-detail", "get"): "read",
+    ("v0-group-detail", "patch"): "admin",  # or an admin member of the group (tests/api_v0/test_groups.py)
+    ("v0-group-detail", "delete"): "admin",
+    ("v0-group-members", "get"): "read",
+    ("v0-group-member", "patch"): "admin",
+    ("v0-group-member", "delete"): "admin",
     ("v0-group-tokens", "post"): "admin",
     ("v0-group-tokens", "get"): "admin",
     ("v0-group-token", "delete"): "admin",
@@ -39,8 +50,11 @@ REQUIRED_ROLE = {
     ("v0-project-detail", "get"): "read",
     ("v0-project-detail", "patch"): "write",
     ("v0-project-detail", "delete"): "admin",
-    ("v0-project-permissions", "get"): "admin",
+    # A project's viewers, modelers and admins may list who has access to it (Credible's documentation).
+    ("v0-project-permissions", "get"): "read",
     ("v0-project-permissions", "post"): "admin",
+    ("v0-project-permission", "get"): "read",
+    ("v0-project-permission", "patch"): "admin",
     ("v0-project-permission", "delete"): "admin",
     ("v0-package-list", "get"): "read",
     ("v0-package-detail", "get"): "read",
@@ -49,6 +63,8 @@ REQUIRED_ROLE = {
     ("v0-package-detail", "delete"): "admin",
     ("v0-package-permissions", "get"): "admin",
     ("v0-package-permissions", "post"): "admin",
+    ("v0-package-permission", "get"): "admin",
+    ("v0-package-permission", "patch"): "admin",
     ("v0-package-permission", "delete"): "admin",
     ("v0-version-list", "get"): "read",
     ("v0-version-detail", "get"): "read",
@@ -87,6 +103,7 @@ PATH_VALUES = {
     "group": "ci",
     "token": "deploy",
     "user_group_id": "user:bystander@example.com",
+    "member": "bystander@example.com",
     "organizationId": "acme",
     "projectId": "finance",
     "version": "1.0.0",
@@ -98,7 +115,13 @@ BODIES = {
     ("v0-organization-list", "post"): {"name": "initech", "displayName": "Initech"},
     ("v0-organization-detail", "patch"): {"description": "renamed"},
     ("v0-organization-permissions", "post"): {"userGroupId": "user:viewer@example.com", "permission": "modeler"},
-    ("v0-group-members", "post"): {"members": [{"userGroupId": "user:viewer@example.com", "status": "active"}]},
+    ("v0-group-members", "post"): {"members": [{"userGroupId": "user:viewer@example.com", "status": "member"}]},
+    ("v0-group-list", "post"): {"groupName": "auditors", "description": "Reads the books"},
+    ("v0-group-detail", "patch"): {"description": "Continuous integration"},
+    ("v0-group-member", "patch"): {"status": "admin"},
+    ("v0-organization-permission", "patch"): {"permission": "modeler", "message": "promoted"},
+    ("v0-project-permission", "patch"): {"permission": "modeler"},
+    ("v0-package-permission", "patch"): {"permission": "modeler"},
     ("v0-project-list", "post"): {"name": "audit"},
     ("v0-project-detail", "patch"): {"description": "changed"},
     ("v0-project-permissions", "post"): {"userGroupId": "user:viewer@example.com", "permission": "modeler"},
@@ -231,7 +254,8 @@ def run_matrix(personas, registry_data, persona: str, *, conditional: bool = Fal
             got = response.status_code
             ok = (got not in {401, 403, 404} and got < 500) if expected == ALLOWED else got == expected
             if not ok:
-                problems.append(f"{operation}: expected {expected}, got {got}: {response.content[:200]!r}")
+                body = b"".join(response.streaming_content) if response.streaming else response.content
+                problems.append(f"{operation}: expected {expected}, got {got}: {body[:200]!r}")
             for secret in UNREADABLE[persona]:
                 if leaked(response, secret):
                     problems.append(f"{operation}: the response carries private data of another organization")
@@ -282,3 +306,46 @@ def test_the_other_organizations_admin_sees_their_own_data_but_not_acmes(persona
     assert [org["name"] for org in response.json()] == ["globex"]
     assert leaked(response, GLOBEX_SECRET)
     assert not leaked(response, ACME_SECRET)
+
+
+# Asking for a role (``?requestPermission=true``) as each caller, for themselves: whoever may read the
+# project gets a pending request (202); whoever may not gets the 404 anything unreadable gets.
+REQUEST_VERDICTS = {
+    "anonymous": 401,
+    "expired_token": 401,
+    "viewer": 202,
+    "modeler": 202,
+    "other_org_admin": 404,
+    "read_only_token": 403,
+}
+OWN_EMAIL = {
+    "viewer": "viewer@example.com",
+    "modeler": "modeler@example.com",
+    "read_only_token": "acme-admin@example.com",
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_asking_for_a_role_is_a_pending_request_for_readers_and_nothing_for_others(personas, persona):
+    email = OWN_EMAIL.get(persona, "globex-admin@example.com")
+    response = personas[persona].post(
+        "/api/v0/organizations/acme/projects/finance/permissions?requestPermission=true",
+        {"userGroupId": f"user:{email}", "permission": "admin", "message": "I run the close"},
+        format="json",
+    )
+    assert response.status_code == REQUEST_VERDICTS[persona]
+    assert PermissionRequest.objects.filter(status="pending").count() == (1 if response.status_code == 202 else 0)
+    assert not leaked(response, GLOBEX_SECRET)
+    if persona == "other_org_admin":
+        assert not leaked(response, ACME_SECRET)
+
+
+@pytest.mark.parametrize("persona", ["viewer", "modeler"])
+def test_nobody_asks_for_a_role_on_someone_elses_behalf(personas, persona):
+    response = personas[persona].post(
+        "/api/v0/organizations/acme/projects/finance/permissions?requestPermission=true",
+        {"userGroupId": "user:bystander@example.com", "permission": "admin"},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert not PermissionRequest.objects.exists()
