@@ -26,6 +26,9 @@ max_requests_jitter = 500
 # forking: every worker, and each one max_requests replaces, starts warm and shares those pages. The
 # import opens no database or broker connection, so nothing is shared that must not be.
 preload_app = True
+# Long request lines reach the app (up to gunicorn's own 1 MB cap), which answers one over
+# REGISTRY_MAX_REQUEST_TARGET_BYTES with 414 in the API's JSON envelope rather than gunicorn's HTML page.
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", 0))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -83,6 +83,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "registry.request_id.RequestIdMiddleware",
+    # Before anything reads a body: refuse a chunked body Django would read as empty (411) and an over-long
+    # request target (414), in the API's envelope.
+    "registry.request_framing.RequestFramingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the staff console's, Swagger UI's and Redoc's) from the app itself, with far-future
     # caching of hashed names: gunicorn in production has no other server for them.
@@ -229,6 +232,8 @@ REGISTRY_DOWNLOAD_VERIFY_MAX_BYTES = env_int("REGISTRY_DOWNLOAD_VERIFY_MAX_BYTES
 # Uploads: anything over 2.5 MB is streamed to a temporary file rather than held in memory.
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 REGISTRY_MAX_UPLOAD_BYTES = env_int("REGISTRY_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+# A longer path and query string is 414 URI_TOO_LONG (registry.request_framing).
+REGISTRY_MAX_REQUEST_TARGET_BYTES = env_int("REGISTRY_MAX_REQUEST_TARGET_BYTES", 8190)
 # An unreferenced blob younger than this is never swept: its upload may still be committing.
 REGISTRY_ORPHAN_GRACE_SECONDS = env_int("REGISTRY_ORPHAN_GRACE_SECONDS", 3600)
 

@@ -77,3 +77,28 @@ def hung_broker(broker_at):
             yield service
     finally:
         service.close()
+
+
+@pytest.fixture(scope="module")
+def gunicorn_registry(tmp_path_factory):
+    """gunicorn with config/gunicorn.conf.py on SQLite, with acme/finance and a token (``.token``) that publishes there."""
+    from tests.faults.live import base_environment, manage, start_gunicorn
+
+    folder = tmp_path_factory.mktemp("gunicorn-registry")
+    env = base_environment(folder)
+    manage(env, "migrate", "--no-input")
+    token = manage(env, "issue_token", "alice", "--create-user", "--quiet").strip()
+    server = start_gunicorn(env, folder / "gunicorn.log")
+    server.token = token
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    try:
+        assert server.request("POST", "/api/v0/organizations", body=b'{"name": "acme"}', headers=auth).status == 201
+        assert (
+            server.request(
+                "POST", "/api/v0/organizations/acme/projects", body=b'{"name": "finance"}', headers=auth
+            ).status
+            == 201
+        )
+        yield server
+    finally:
+        server.stop()
