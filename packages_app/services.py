@@ -3,6 +3,7 @@
 import base64
 import binascii
 import contextlib
+import copy
 import logging
 import re
 import uuid
@@ -27,7 +28,8 @@ from packages_app.models import (
 from packages_app.publishing import add_version, invalid_version, version_exists
 from packages_app.replication import validate_replication_count
 from packages_app.resolution import requirements_for_publish
-from registry.errors import RegistryError, validation_failed
+from registry.db import lock_keys
+from registry.errors import RegistryError, not_found, validation_failed
 from registry.models import Project
 from registry.naming import parse_version, validate_name
 
@@ -193,6 +195,43 @@ def _lock_or_create_package(*, project: Project, name: str, changes: PackageChan
         raise validation_failed("resourceIdentifier", "Package with this resource identifier already exists.") from exc
 
 
+def kind_mismatch(package: Package) -> RegistryError:
+    """409: a components package's versions are snapshots of its project's components, made by the v1 publish only."""
+    return RegistryError(
+        "PACKAGE_KIND_MISMATCH",
+        f"Package {package.name} holds the project's components; publish its versions through the v1 API",
+        status=409,
+        details={"package": package.name, "kind": package.kind},
+    )
+
+
+def check_package_metadata(*, project: Project, name: str, changes: PackageChanges, adds_version: bool) -> None:
+    """Every check of a publish's package metadata that needs no lock, made before its file is stored.
+
+    The name (length and pattern), the fields ``changes`` sets, whether another package holds the
+    resourceIdentifier, and whether the package takes versions through this API. A refusal here leaves
+    nothing in storage. The publish transaction checks again with the row locked (a concurrent request
+    may have changed things meanwhile), and the database constraints have the last word.
+    """
+    existing = Package.objects.named(project, name).first()
+    if existing is not None and adds_version and existing.kind == PackageKind.COMPONENTS:
+        raise kind_mismatch(existing)
+    if existing is not None:
+        candidate = copy.copy(existing)
+    else:
+        candidate = Package(
+            project=project, name=name, resource_identifier=f"{project.organization.name}/{project.name}/{name}"
+        )
+    changes.apply(candidate)
+    full_clean_or_raise(candidate, field_names=PACKAGE_FIELDS, check_unique=False)
+    if changes.resource_identifier is not None:
+        holders = Package.objects.filter(resource_identifier=changes.resource_identifier)
+        if existing is not None:
+            holders = holders.exclude(pk=existing.pk)
+        if holders.exists():
+            raise validation_failed("resourceIdentifier", "Package with this resource identifier already exists.")
+
+
 def publish_package(
     *,
     project: Project,
@@ -206,8 +245,8 @@ def publish_package(
 ) -> PublishResult:
     """Create or update a package and, given a version and a file, publish that version.
 
-    Order matters: everything that can be checked without the database (names, version syntax, md5,
-    archive structure) is checked first; the blob is then written to content-addressed storage outside
+    Order matters: everything that can be checked from the request (names, version syntax, md5, the
+    package metadata and whether its resourceIdentifier is taken, archive structure) is checked first; the blob is then written to content-addressed storage outside
     the transaction (a blob whose transaction fails is left to the orphan sweep); finally one transaction
     locks the package row, applies the metadata, records the artifact row and adds the version.
     Re-sending a version with the same bytes changes nothing (safe retries); other bytes, or a number
@@ -228,6 +267,7 @@ def publish_package(
         validate_replication_count(changes.replication_count)
     if md5_hash is not None:
         parse_md5(md5_hash)  # a malformed md5Hash is the caller's input error, not a checksum mismatch
+    check_package_metadata(project=project, name=name, changes=changes, adds_version=version is not None)
 
     manifest: dict = {}
     requirements: list = []
@@ -244,6 +284,10 @@ def publish_package(
         wrote = store_blob(stream=upload.stream, key=artifact_key(upload.digests.sha256), size=upload.digests.size)
 
     with transaction.atomic():
+        # The lock order: the project (shared: publishes do not wait for each other, a project delete
+        # waits for them and they for it), then the package row.
+        if not lock_keys(Project, project.pk):
+            raise not_found("Project", project.name)
         package, package_created = _lock_or_create_package(project=project, name=name, changes=changes)
         result = PublishResult(package=package, package_created=package_created)
         previous_copies = package.replication_count
@@ -253,13 +297,7 @@ def publish_package(
             result.updated = True
         replication_grew = not package_created and package.replication_count > previous_copies
         if version is not None and package.kind == PackageKind.COMPONENTS:
-            # Its versions are snapshots of the project's components, made by the v1 publish only.
-            raise RegistryError(
-                "PACKAGE_KIND_MISMATCH",
-                f"Package {package.name} holds the project's components; publish its versions through the v1 API",
-                status=409,
-                details={"package": package.name, "kind": package.kind},
-            )
+            raise kind_mismatch(package)
         if version is not None and upload is not None:
             artifact = record_artifact(digests=upload.digests, media_type=media_type, wrote=wrote)
             result.version, result.version_created = _add_version_or_find_retry(
@@ -317,11 +355,35 @@ def _add_version_or_find_retry(
     return new, True
 
 
+def _lock_package_row(package: Package) -> Package:
+    """``package`` re-read under ``FOR UPDATE``; 404 when a concurrent request deleted it meanwhile."""
+    locked = Package.objects.select_for_update().filter(pk=package.pk).order_by().first()  # no joins: one row
+    if locked is None:
+        raise not_found("Package", package.name)
+    return locked
+
+
+def lock_versions_of(packages) -> None:
+    """Lock every version of ``packages`` (a queryset), in id order, before they are deleted.
+
+    The next step of the lock order after the packages themselves: a worker writing a version's index
+    entries holds that version's row, so the delete waits for it to commit and then sees (and deletes)
+    the entries it wrote, instead of collecting the rows first and tripping on the new ones at commit.
+    """
+    list(
+        Version.objects.select_for_update(of=("self",))
+        .filter(package__in=packages)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def update_package(*, package: Package, changes: PackageChanges) -> Package:
+    """Change a package's metadata; 404 NOT_FOUND when it was deleted before the lock was granted."""
     if changes.replication_count is not None:
         validate_replication_count(changes.replication_count)
     with transaction.atomic():
-        locked = Package.objects.select_for_update().get(pk=package.pk)
+        locked = _lock_package_row(package)
         previous_copies = locked.replication_count
         if changes.apply(locked):
             full_clean_or_raise(locked, field_names=PACKAGE_FIELDS)
@@ -334,10 +396,16 @@ def update_package(*, package: Package, changes: PackageChanges) -> Package:
 
 
 def delete_package(*, package: Package) -> None:
-    """Delete a package and its versions; its version numbers stay used. PACKAGE_IN_USE if others depend on it."""
+    """Delete a package and its versions; its version numbers stay used. PACKAGE_IN_USE if others depend on it.
+
+    Locks the package row, then its versions (the documented lock order); a concurrent delete that got
+    there first makes this one 404 NOT_FOUND.
+    """
     with transaction.atomic():
-        locked = Package.objects.select_for_update().get(pk=package.pk)
-        release_packages_for_delete(packages=Package.objects.filter(pk=locked.pk), what=f"Package {locked.name}")
+        locked = _lock_package_row(package)
+        this_package = Package.objects.filter(pk=locked.pk)
+        lock_versions_of(this_package)
+        release_packages_for_delete(packages=this_package, what=f"Package {locked.name}")
         try:
             with transaction.atomic():
                 locked.delete()
@@ -378,8 +446,15 @@ def release_packages_for_delete(*, packages, what: str) -> None:
 
 
 def release_packages_of_projects(*, projects, what: str) -> None:
-    """The packages of ``projects`` (a queryset) made ready to go with them (a registry.hooks step)."""
-    release_packages_for_delete(packages=Package.objects.filter(project__in=projects), what=what)
+    """The packages of ``projects`` (a queryset) made ready to go with them (a registry.hooks step).
+
+    The caller holds the organization and project rows; the packages and then their versions are
+    locked next, in id order (the documented lock order).
+    """
+    packages = Package.objects.filter(project__in=projects)
+    list(packages.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+    lock_versions_of(packages)
+    release_packages_for_delete(packages=packages, what=what)
 
 
 def package_in_use(what: str, dependents: list[str]) -> RegistryError:
@@ -392,11 +467,24 @@ def package_in_use(what: str, dependents: list[str]) -> RegistryError:
 
 
 def set_archive_status(*, version: Version, archive_status: str) -> Version:
-    """Archive or unarchive a version. An archived version stays downloadable but is never latest."""
+    """Archive or unarchive a version. An archived version stays downloadable but is never latest.
+
+    404 NOT_FOUND when the version (or its package) was deleted before the lock was granted.
+    """
     if archive_status not in ArchiveStatus.values:
         raise validation_failed("archiveStatus", f"must be one of {', '.join(ArchiveStatus.values)}")
     with transaction.atomic():
-        locked = Version.objects.select_for_update().select_related("package").get(pk=version.pk)
+        # The version row alone (of=self): locking the joined package too would take the two rows in
+        # the opposite order to a package delete, and deadlock with it.
+        locked = (
+            Version.objects.select_for_update(of=("self",))
+            .select_related("package")
+            .filter(pk=version.pk)
+            .order_by()
+            .first()
+        )
+        if locked is None:  # deleted (with its package) by a concurrent request
+            raise not_found("Version", version.version)
         if locked.archive_status != archive_status:
             locked.archive_status = archive_status
             locked.full_clean()

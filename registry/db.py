@@ -37,3 +37,23 @@ def insert_unless_conflict(instance, *, unique_fields: list[str]) -> bool:
     instance._state.adding = False
     instance._state.db = using
     return True
+
+
+def lock_keys(model, pk) -> bool:
+    """Hold ``FOR KEY SHARE`` on one row until the transaction ends; False when the row is gone.
+
+    The weakest row lock: it lets others update the row's other columns (and take it too) but makes a
+    DELETE wait, which is what a row that new rows will reference needs. PostgreSQL takes this lock
+    anyway when the deferred foreign-key checks run at commit; taking it first keeps the documented lock
+    order (docs/development.md, "Lock order") instead of reaching for the parent last. The ORM spells only
+    ``FOR UPDATE`` and ``FOR NO KEY UPDATE``. Other databases: an existence check (SQLite locks the whole
+    database on write anyway).
+    """
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        return model._base_manager.filter(pk=pk).exists()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s FOR KEY SHARE", [pk])
+        return cursor.fetchone() is not None

@@ -153,3 +153,212 @@ def test_a_publish_that_waited_for_the_package_lock_answers_with_the_latest_vers
     (answer,) = answers
     assert answer.status_code == 201, answer.content
     assert answer.json()["latestVersion"] == "2.0.0"  # not the 1.0.0 its lock statement's snapshot held
+
+
+# --- Writes racing a DELETE of the same object ------------------------------------------------------
+#
+# Each race runs RACES times through the API, two requests (or a request and an indexing run) released
+# together by a barrier, each thread on its own database connection. Whatever the interleaving, every
+# answer is a clean one (204, 200 or 404 NOT_FOUND: never a 500, never a deadlock answered as 503), and
+# nothing is left half-deleted. ``race_answers`` tallies what was answered, for the figures in
+# docs/development.md ("Lock order").
+
+RACES = 120
+
+
+@pytest.fixture
+def race_answers():
+    """``(race name) -> Counter of answers``; printed at the end of the test (run with -s to see them)."""
+    from collections import Counter, defaultdict
+
+    tallies: dict[str, Counter] = defaultdict(Counter)
+    yield tallies
+    for name, tally in tallies.items():
+        print(f"\n{name}: {dict(sorted(tally.items()))}")
+
+
+@pytest.fixture
+def racing_admin(client_for):
+    """``(admin_of, first, second)``: make the racer an organization's admin; an API client of theirs for
+    each of the two racing threads (a client is never shared between threads)."""
+    from tests.factories import GrantFactory
+
+    admin = UserFactory(username="racer")
+
+    def admin_of(organization):
+        GrantFactory(organization=organization, user=admin, role="admin")
+
+    return admin_of, client_for(admin, name="first"), client_for(admin, name="second")
+
+
+@pytest.fixture
+def one_artifact():
+    """One stored archive every raced version shares (storing it once keeps the iterations cheap)."""
+    from packages_app.blobs import digest_stream, store_artifact
+    from tests.indexing.conftest import rich_archive
+
+    stream = io.BytesIO(rich_archive())
+    return store_artifact(stream=stream, digests=digest_stream(stream), media_type="application/zip")
+
+
+def answer(response) -> str:
+    """``204``, or ``404 NOT_FOUND``: the status with the envelope's code, for tallies and assertions."""
+    if response.status_code == 204:
+        return "204"
+    code = response.json().get("code") if response.get("Content-Type", "").startswith("application/json") else None
+    return f"{response.status_code} {code}" if code else str(response.status_code)
+
+
+def race(*calls, jitter: float = 0.0):
+    """Release ``calls`` together (the second after a random pause up to ``jitter`` s); their results."""
+    import random
+
+    barrier = threading.Barrier(len(calls))
+
+    def run(index_and_call):
+        index, call = index_and_call
+        barrier.wait()
+        if index and jitter:
+            time.sleep(random.uniform(0, jitter))
+        try:
+            return call()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, enumerate(calls)))
+
+
+def fresh_package(project, artifact, name: str) -> tuple[Package, Version]:
+    from packages_app.publishing import create_version
+    from tests.factories import PackageFactory
+
+    package = PackageFactory(project=project, name=name)
+    return package, create_version(package=package, version="1.0.0", artifact=artifact, author=None)
+
+
+@pytest.fixture
+def raced_project(racing_admin):
+    admin_of, *_ = racing_admin
+    project = ProjectFactory(organization=OrganizationFactory(name="acme"), name="finance")
+    admin_of(project.organization)
+    return project
+
+
+def test_two_deletes_of_one_package_answer_one_204_and_one_404(raced_project, racing_admin, one_artifact, race_answers):
+    _, first, second = racing_admin
+    for i in range(RACES):
+        fresh_package(raced_project, one_artifact, f"p{i}")
+        url = f"/api/v0/organizations/acme/projects/finance/packages/p{i}"
+        answers = race(lambda url=url: answer(first.delete(url)), lambda url=url: answer(second.delete(url)))
+        race_answers["DELETE package x DELETE package"].update(answers)
+        assert sorted(answers) == ["204", "404 NOT_FOUND"], answers
+    assert not Package.objects.exists()
+
+
+def test_a_patch_racing_a_delete_of_its_package_answers_200_or_404(
+    raced_project, racing_admin, one_artifact, race_answers
+):
+    _, first, second = racing_admin
+    for i in range(RACES):
+        fresh_package(raced_project, one_artifact, f"p{i}")
+        url = f"/api/v0/organizations/acme/projects/finance/packages/p{i}"
+        deleted, patched = race(
+            lambda url=url: answer(first.delete(url)),
+            lambda url=url: answer(second.patch(url, {"description": "changed"}, format="json")),
+            jitter=0.02,
+        )
+        race_answers["DELETE package x PATCH package"].update([f"DELETE {deleted}", f"PATCH {patched}"])
+        assert deleted == "204"
+        assert patched in ("200", "404 NOT_FOUND")
+    assert not Package.objects.exists()
+
+
+def test_an_archive_racing_a_delete_of_its_package_answers_200_or_404_and_never_deadlocks(
+    raced_project, racing_admin, one_artifact, race_answers
+):
+    _, first, second = racing_admin
+    for i in range(RACES):
+        fresh_package(raced_project, one_artifact, f"p{i}")
+        url = f"/api/v0/organizations/acme/projects/finance/packages/p{i}"
+        deleted, archived = race(
+            lambda url=url: answer(first.delete(url)),
+            lambda url=url: answer(second.patch(f"{url}/versions/1.0.0", {"archiveStatus": "archive"}, format="json")),
+            jitter=0.02,
+        )
+        race_answers["DELETE package x archive version"].update([f"DELETE {deleted}", f"PATCH {archived}"])
+        assert deleted == "204"
+        assert archived in ("200", "404 NOT_FOUND")
+    assert not Version.objects.exists()
+
+
+def test_a_delete_racing_the_indexing_of_a_just_published_version_answers_204_and_leaves_no_entry(
+    raced_project, racing_admin, one_artifact, race_answers
+):
+    from packages_app.indexing import index_version
+    from packages_app.models import IndexEntry
+
+    *_, second = racing_admin
+    for i in range(RACES):
+        _, version = fresh_package(raced_project, one_artifact, f"p{i}")
+        url = f"/api/v0/organizations/acme/projects/finance/packages/p{i}"
+        indexed, deleted = race(
+            lambda v=version.pk: index_version(version_id=v),
+            lambda url=url: answer(second.delete(url)),
+            jitter=0.05,
+        )
+        race_answers["indexing x DELETE package"].update([f"index {indexed}", f"DELETE {deleted}"])
+        assert deleted == "204"
+        assert indexed in ("indexed", "skipped")
+    assert not Version.objects.exists()
+    assert not IndexEntry.objects.exists()
+
+
+def test_a_publish_racing_a_delete_of_its_project_answers_201_or_404_and_never_deadlocks(racing_admin, race_answers):
+    admin_of, first, second = racing_admin
+    organization = OrganizationFactory(name="acme")
+    admin_of(organization)
+    data = archive_for("1.0.0")
+    for i in range(RACES // 2):
+        ProjectFactory(organization=organization, name=f"p{i}")
+        base = f"/api/v0/organizations/acme/projects/p{i}"
+        published, deleted = race(
+            lambda base=base: answer(upload(first, data=data, base=base)),
+            lambda base=base: answer(second.delete(base)),
+            jitter=0.03,
+        )
+        race_answers["publish x DELETE project"].update([f"publish {published}", f"DELETE {deleted}"])
+        assert deleted == "204"
+        assert published in ("201", "404 NOT_FOUND")
+    assert not Package.objects.exists()
+
+
+@pytest.mark.parametrize("level", ["organization", "project"])
+def test_two_deletes_of_one_organization_or_project_answer_one_204_and_one_404(level, racing_admin, race_answers):
+    admin_of, first, second = racing_admin
+    for i in range(RACES // 2):
+        organization = OrganizationFactory(name=f"o{i}")
+        admin_of(organization)
+        ProjectFactory(organization=organization, name="p")
+        url = f"/api/v0/organizations/o{i}" + ("/projects/p" if level == "project" else "")
+        answers = race(lambda url=url: answer(first.delete(url)), lambda url=url: answer(second.delete(url)))
+        race_answers[f"DELETE {level} x DELETE {level}"].update(answers)
+        assert sorted(answers) == ["204", "404 NOT_FOUND"], answers
+
+
+@pytest.mark.parametrize("level", ["organization", "project"])
+def test_a_patch_racing_a_delete_of_its_organization_or_project_answers_200_or_404(level, racing_admin, race_answers):
+    admin_of, first, second = racing_admin
+    for i in range(RACES // 2):
+        organization = OrganizationFactory(name=f"o{i}")
+        admin_of(organization)
+        ProjectFactory(organization=organization, name="p")
+        url = f"/api/v0/organizations/o{i}" + ("/projects/p" if level == "project" else "")
+        deleted, patched = race(
+            lambda url=url: answer(first.delete(url)),
+            lambda url=url: answer(second.patch(url, {"description": "changed"}, format="json")),
+            jitter=0.02,
+        )
+        race_answers[f"DELETE {level} x PATCH {level}"].update([f"DELETE {deleted}", f"PATCH {patched}"])
+        assert deleted == "204"
+        assert patched in ("200", "404 NOT_FOUND")
