@@ -59,8 +59,7 @@ def permissions_on(scope, *, with_requests: bool = False) -> list[dict]:
             row = row_for(request.user_group_id)
             row["status"] = "pending"
             row["requestedPermission"] = request.role
-            if row["permission"] is None:
-                row["message"] = request.message
+            row["message"] = request.message  # while pending, what the requester wrote
             if row["_dated"] is None:
                 row["_dated"] = request
     result = []

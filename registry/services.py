@@ -294,9 +294,9 @@ def update_permission(
 ) -> Grant | None:
     """Change one principal's grant on ``scope``, or decide their pending request.
 
-    With a grant there: ``role`` and ``message`` replace its own. With only a pending request: ``refuse``
-    refuses it (None is returned); otherwise it is granted, with ``role`` or the role asked for.
-    Neither: 404. ``refuse`` with no pending request is a 400.
+    With a pending request: ``refuse`` refuses it (None is returned); otherwise it is granted, with
+    ``role`` and ``message`` or those asked for. Without one: ``role`` and ``message`` replace the grant's
+    own; no grant either is a 404. ``refuse`` with no pending request is a 400.
     """
     if role is not None:
         _check_role(scope, role)
@@ -314,7 +314,7 @@ def update_permission(
         grant = Grant.objects.filter(who, **{key: scope}).first()
         if grant is None and pending is None:
             raise permission_not_found(user_group_id)
-        if grant is None:
+        if pending is not None:  # granting the request: what it asked for, unless the admin says otherwise
             role = role or pending.role
             message = message if message is not None else pending.message
         grant, _ = set_grant(
