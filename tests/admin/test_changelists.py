@@ -4,6 +4,7 @@ from django.urls import reverse
 from components_app.services import create_component, publish_package
 from packages_app.models import ArchiveStatus, IndexEntry, IndexStatus, Version
 from registry.tokens import issue_token
+from tests.components.sources import bindjs
 from tests.factories import GrantFactory, OrganizationFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,9 @@ def populate(count: int, *, publish, project, staff_user) -> None:
         issue_token(user=user, name=f"ci{n}")
         GrantFactory(project=project, user=user)
         components_project = ProjectFactory(organization=OrganizationFactory(), name=f"ui{n}")
-        create_component(project=components_project, name=f"chart{n}", type="view", content="<div/>", author=staff_user)
+        create_component(
+            project=components_project, name=f"chart{n}", type="view", content=bindjs(f"Chart{n}()"), author=staff_user
+        )
         publish_package(project=components_project, version="1.0.0", author=staff_user)
 
 
@@ -98,8 +101,8 @@ def test_version_changelist_search_finds_versions_by_package_name(staff_client, 
 
 
 def test_component_changelist_filters_by_status_and_type(staff_client, project, staff_user):
-    create_component(project=project, name="chart", type="view", content="a", author=staff_user)
-    create_component(project=project, name="page", type="layout", content="b", author=staff_user)
+    create_component(project=project, name="chart", type="view", content=bindjs("a()"), author=staff_user)
+    create_component(project=project, name="page", type="layout", content=bindjs("b()"), author=staff_user)
 
     response = staff_client.get(
         reverse("admin:components_app_component_changelist"), {"type__exact": "layout", "status__exact": "draft"}

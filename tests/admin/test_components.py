@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from components_app.admin_views import side_by_side
 from components_app.services import create_component, publish_package, update_component
+from tests.components.sources import bindjs
 
 pytestmark = pytest.mark.django_db
 
@@ -11,14 +12,16 @@ pytestmark = pytest.mark.django_db
 def chart(project, staff_user):
     """A component published twice (versions 1 and 2), then edited into a modified draft."""
     component = create_component(
-        project=project, name="chart", type="view", content="line a\nline b\n", author=staff_user
+        project=project, name="chart", type="view", content=bindjs() + "// line a\n// line b\n", author=staff_user
     )
     publish_package(project=project, version="1.0.0", author=staff_user)
     component.refresh_from_db()
-    update_component(component=component, content="line a\nline B\nline c\n", author=staff_user)
+    update_component(component=component, content=bindjs() + "// line a\n// line B\n// line c\n", author=staff_user)
     publish_package(project=project, version="1.1.0", author=staff_user)
     component.refresh_from_db()
-    update_component(component=component, content="line a\nline B\nline c\nline d\n", author=staff_user)
+    update_component(
+        component=component, content=bindjs() + "// line a\n// line B\n// line c\n// line d\n", author=staff_user
+    )
     component.refresh_from_db()
     return component
 
@@ -43,7 +46,7 @@ def test_diff_between_two_versions_shows_the_changed_lines(staff_client, chart):
     assert response.context["changed_lines"] == 3  # b removed; B and c added
     assert '<span class="diff_chg">b</span>' in html  # b became B
     assert '<span class="diff_chg">B</span>' in html
-    assert '<td class="code diff_add">line c</td>' in html
+    assert '<td class="code diff_add">// line c</td>' in html
 
 
 def test_diff_rows_pair_lines_and_keep_their_indentation_and_escape_their_text():
@@ -60,7 +63,7 @@ def test_diff_defaults_to_the_latest_version_against_the_draft(staff_client, cha
 
     assert (response.context["left"], response.context["right"]) == ("2", "draft")
     assert response.context["changed_lines"] == 1
-    assert '<td class="code diff_add">line d</td>' in response.content.decode()
+    assert '<td class="code diff_add">// line d</td>' in response.content.decode()
 
 
 def test_diff_of_identical_content_says_so(staff_client, chart):

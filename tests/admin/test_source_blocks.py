@@ -8,7 +8,10 @@ from tests.factories import make_version
 
 pytestmark = pytest.mark.django_db
 
-SOURCE = 'export default function Card({ title }) {\n  if (!title) {\n    return "<none>";\n  }\n}\n'
+SOURCE = (
+    "export default defineComponent({\n  body: ({ title }: { title: string }) => {\n    if (!title) {\n"
+    '      return "<none>";\n    }\n  },\n});\n'
+)
 
 
 def test_component_source_is_shown_in_a_block_that_keeps_its_indentation(staff_client, project, staff_user):
@@ -17,8 +20,9 @@ def test_component_source_is_shown_in_a_block_that_keeps_its_indentation(staff_c
     page = staff_client.get(reverse("admin:components_app_component_change", args=[card.pk])).content.decode()
 
     assert (
-        '<pre class="source-block" data-language="typescript">export default function Card({ title }) {\n'
-        "  if (!title) {\n    return &quot;&lt;none&gt;&quot;;\n  }\n}\n</pre>"
+        '<pre class="source-block" data-language="typescript">export default defineComponent({\n'
+        "  body: ({ title }: { title: string }) =&gt; {\n    if (!title) {\n"
+        "      return &quot;&lt;none&gt;&quot;;\n    }\n  },\n});\n</pre>"
     ) in page
 
 

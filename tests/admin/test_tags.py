@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from components_app.services import create_component
+from tests.components.sources import bindjs
 from tests.factories import make_version
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,9 @@ def test_json_that_is_not_a_list_of_strings_is_refused_in_words(edit_package, pa
 
 def test_version_and_component_pages_show_tags_as_a_list(staff_client, package, project, staff_user):
     version = make_version(package, "1.0.0", tags=["finance", "q3"])
-    component = create_component(project=project, name="chart", type="view", content="<Chart/>\n", author=staff_user)
+    component = create_component(
+        project=project, name="chart", type="view", content=bindjs("Chart()"), author=staff_user
+    )
     component.tags = ["charts", "bars"]
     component.save()
 

@@ -291,7 +291,7 @@ def test_the_task_retries_transient_errors_and_finally_marks_the_version_failed(
     version = publish()
     calls = []
 
-    def always_down(*, version_id):
+    def always_down(*, version_id, task_id=""):
         calls.append(version_id)
         raise indexing.TransientIndexingError("storage could not be read: timeout")
 
@@ -354,7 +354,7 @@ def test_a_component_package_published_by_the_v1_service_is_indexed_per_componen
 ):
     from components_app import services as components
 
-    source = "// @title Card\nexport default function Card() {\n  return view([]);\n}\n"
+    source = "export default defineComponent({\n  metadata: { title: 'Card' },\n  body: () => view([]),\n});\n"
     for name, kind in (("Card", "view"), ("Page", "layout")):
         components.create_component(project=project, name=name, type=kind, content=source, author=user)
     with django_capture_on_commit_callbacks(execute=True):
