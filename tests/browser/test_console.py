@@ -13,6 +13,7 @@ from packages_app.indexing import index_version
 from packages_app.models import IndexStatus, Version
 from packages_app.resolution import Requirement, record_dependencies, resolve
 from tests.admin.publishing import publish_locked
+from tests.components.sources import bindjs
 from tests.factories import OrganizationFactory, PackageFactory, ProjectFactory, UserFactory, make_version
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -153,11 +154,17 @@ def test_archive_asks_for_confirmation_then_archives(diamond, logged_in, live_se
 
 def test_component_diff_shows_what_changed_since_the_last_publish(logged_in, live_server, finance, staff, screenshot):
     chart = create_component(
-        project=finance, name="chart", type="view", content="<Chart>\n  bars\n</Chart>\n", author=staff
+        project=finance,
+        name="chart",
+        type="view",
+        content=bindjs() + "// <Chart>\n//   bars\n// </Chart>\n",
+        author=staff,
     )
     publish_package(project=finance, version="1.0.0", author=staff)
     chart.refresh_from_db()
-    update_component(component=chart, content="<Chart>\n  lines\n  legend\n</Chart>\n", author=staff)
+    update_component(
+        component=chart, content=bindjs() + "// <Chart>\n//   lines\n//   legend\n// </Chart>\n", author=staff
+    )
     page = logged_in
 
     page.goto(f"{live_server.url}/admin/components_app/component/{chart.pk}/change/")
