@@ -1,6 +1,6 @@
 """The staff console for organizations, projects, grants and tokens."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
@@ -11,7 +11,16 @@ from django.utils.html import format_html
 from registry import hooks
 from registry.admin_actions import DeletedThroughServiceMixin, badge, confirm_then
 from registry.admin_forms import GrantAdminForm, IssueTokenForm, principal_label
-from registry.models import ApiToken, Grant, Organization, OrganizationGroup, Project
+from registry.errors import RegistryError
+from registry.models import (
+    ApiToken,
+    Grant,
+    GroupMembership,
+    Organization,
+    OrganizationGroup,
+    PermissionRequest,
+    Project,
+)
 from registry.services import (
     Changes,
     create_organization,
@@ -19,6 +28,7 @@ from registry.services import (
     delete_organization,
     delete_project,
     update_organization,
+    update_permission,
     update_project,
 )
 from registry.tokens import revoke_token
@@ -160,7 +170,7 @@ class GrantAdmin(admin.ModelAdmin):
 class OrganizationGroupAdmin(admin.ModelAdmin):
     """Which organization's admins manage a group's members and service tokens through the API."""
 
-    list_display = ["group", "organization", "created_at"]
+    list_display = ["group", "organization", "description", "created_at"]
     list_select_related = ["group", "organization"]
     search_fields = ["group__name", "organization__name"]
     autocomplete_fields = ["organization", "group"]
@@ -255,3 +265,87 @@ class ApiTokenAdmin(admin.ModelAdmin):
             run=lambda token: revoke_token(token=token),
             done="Revoked {count} token(s).",
         )
+
+
+@admin.register(GroupMembership)
+class GroupMembershipAdmin(admin.ModelAdmin):
+    """Members' statuses in groups: ``admin`` members manage their group through the API."""
+
+    list_display = ["group", "member", "status", "created_at", "updated_at"]
+    list_filter = ["status"]
+    list_select_related = ["group", "user", "member_group"]
+    search_fields = ["group__name", "user__username", "user__email", "member_group__name"]
+    autocomplete_fields = ["group", "user", "member_group"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="member")
+    def member(self, obj):
+        return obj.user_group_id
+
+
+@admin.register(PermissionRequest)
+class PermissionRequestAdmin(admin.ModelAdmin):
+    """Requests for a role (``requestPermission=true``): granted or refused here or by the API's PATCH."""
+
+    list_display = ["requester", "role", "scope_label", "state", "message", "created_at", "decided_by", "decided_at"]
+    list_filter = ["status", "role"]
+    list_select_related = [
+        "user",
+        "organization",
+        "project__organization",
+        "package__project__organization",
+        "decided_by",
+    ]
+    search_fields = ["user__username", "user__email", "message", "organization__name", "project__name", "package__name"]
+    fields = [
+        "user",
+        "role",
+        "organization",
+        "project",
+        "package",
+        "message",
+        "status",
+        "decided_by",
+        "decided_at",
+        "created_at",
+        "updated_at",
+    ]
+    # A request is what its requester asked; deciding it goes through the actions (and their service).
+    readonly_fields = fields
+    actions = ["grant_requests", "refuse_requests"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="requester", ordering="user__username")
+    def requester(self, obj):
+        return obj.user_group_id
+
+    @admin.display(description="on")
+    def scope_label(self, obj):
+        return str(obj.scope)
+
+    @admin.display(description="status", ordering="status")
+    def state(self, obj):
+        return badge({"pending": "indexing", "granted": "indexed", "refused": "deleted"}[obj.status], obj.status)
+
+    def _decide(self, request, queryset, *, refuse: bool) -> None:
+        done = 0
+        for pending in queryset.pending().select_related("user", "organization", "project", "package"):
+            try:
+                update_permission(
+                    scope=pending.scope, user_group_id=pending.user_group_id, actor=request.user, refuse=refuse
+                )
+                done += 1
+            except RegistryError as exc:
+                self.message_user(request, f"{pending}: {exc.message}", messages.ERROR)
+        verb = "Refused" if refuse else "Granted"
+        self.message_user(request, f"{verb} {done} request(s); requests already decided were left as they are.")
+
+    @admin.action(description="Grant selected requests (the role asked for)", permissions=["change"])
+    def grant_requests(self, request, queryset):
+        self._decide(request, queryset, refuse=False)
+
+    @admin.action(description="Refuse selected requests", permissions=["change"])
+    def refuse_requests(self, request, queryset):
+        self._decide(request, queryset, refuse=True)
