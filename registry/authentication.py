@@ -1,4 +1,5 @@
-"""``Authorization: Bearer <token>`` authentication for both API surfaces."""
+"""``Authorization: Bearer <token>`` authentication for both API surfaces; ``x-api-key: <token>`` (Metabind's
+client API header) is the same token in another header."""
 
 from datetime import timedelta
 
@@ -19,13 +20,22 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
-            return None
+            api_key = request.META.get("HTTP_X_API_KEY")
+            if api_key is None:
+                return None
+            secret = _well_formed(api_key)
+            if secret is None:
+                raise exceptions.AuthenticationFailed("Malformed x-api-key header: expected the token alone.")
+            return self._authenticate_secret(secret)
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != self.keyword.lower():
             return None  # another scheme (Basic, Session...) is not ours to judge
         secret = _well_formed(secret)
         if secret is None:
             raise exceptions.AuthenticationFailed("Malformed Authorization header: expected 'Bearer <token>'.")
+        return self._authenticate_secret(secret)
+
+    def _authenticate_secret(self, secret: str):
         token = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(secret)).first()
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
