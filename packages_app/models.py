@@ -212,6 +212,11 @@ class Version(TimestampedModel):
     index_error = models.TextField(blank=True)
     index_attempts = models.PositiveIntegerField(default=0)
     index_started_at = models.DateTimeField(null=True, blank=True)
+    # Who holds (or last held) the indexing claim: the Celery task id (a redelivery of that task takes the
+    # claim over), the worker process as host:pid, and when that process last showed it was alive.
+    index_task_id = models.CharField(max_length=255, blank=True, default="")
+    index_worker = models.CharField(max_length=255, blank=True, default="")
+    index_heartbeat_at = models.DateTimeField(null=True, blank=True)
     indexed_at = models.DateTimeField(null=True, blank=True)
 
     objects = VersionQuerySet.as_manager()

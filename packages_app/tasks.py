@@ -86,7 +86,7 @@ def index_version_task(self, version_id: int) -> str:
     from packages_app import indexing
 
     try:
-        return indexing.index_version(version_id=version_id)
+        return indexing.index_version(version_id=version_id, task_id=self.request.id or "")
     except indexing.TransientIndexingError as exc:
         if self.request.retries >= self.max_retries:
             indexing.give_up(

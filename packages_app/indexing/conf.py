@@ -15,7 +15,13 @@ DEFAULTS = {
     "INDEX_SWEEP_INTERVAL_SECONDS": 60,
     # Claims abandoned (worker died or hit the hard time limit) this many times fail the version for good.
     "INDEX_MAX_ATTEMPTS": 5,
-    # Injectable slowness (seconds) after the claim, for the worker-crash tests. Never set in production.
+    # How often a worker indexing a version refreshes its claim's heartbeat.
+    "INDEX_HEARTBEAT_SECONDS": 5,
+    # A claim whose heartbeat is older than this belongs to a process that died: another task takes it.
+    "INDEX_CLAIM_STALE_SECONDS": 20,
+    # Injectable slowness (seconds) after the claim, on a version's first attempt only, for the
+    # worker-crash tests (the attempt they kill is slow, the one that takes over is not). Never set in
+    # production.
     "REGISTRY_INDEXING_DELAY_SECONDS": 0,
 }
 

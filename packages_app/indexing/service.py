@@ -5,12 +5,26 @@ compare-and-set updates. The claim stamps ``index_started_at``; that stamp is th
 entries are written in the same transaction as the guarded switch to ``indexed``, so a worker whose claim
 was taken over (it was presumed dead, or a reindex reset it) writes nothing. That is what makes duplicate
 deliveries and re-deliveries after a crash harmless.
+
+A claim records who holds it: the Celery task id, the worker process (host:pid) and a heartbeat that a
+background thread refreshes every ``INDEX_HEARTBEAT_SECONDS`` while the process indexes. A claim is
+taken over, without waiting for the hard time limit, when
+
+- the same task id comes again: the broker redelivered the task (acks_late; the pool process running it
+  died, ``task_reject_on_worker_lost`` requeued it), so the claim's holder is gone; or
+- its heartbeat is older than ``INDEX_CLAIM_STALE_SECONDS``: the whole worker died (the sweeper then
+  queues the version again); or
+- it is older than the hard time limit (a claim from before heartbeats, or a worker that stopped beating
+  and was not killed: the time limit has killed its task by then).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
+import threading
 import time
 from datetime import datetime, timedelta
 
@@ -42,22 +56,76 @@ def claim_timeout() -> timedelta:
     return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
 
 
-def claim(*, version_id: int) -> datetime | None:
-    """Take the version for indexing; the returned stamp is the claim token (None: not ours to index)."""
+def stale_claim(now: datetime) -> Q:
+    """Claims whose holder is dead: heartbeat stale, or older than the hard time limit."""
+    return Q(index_status=IndexStatus.INDEXING) & (
+        Q(index_heartbeat_at__lt=now - timedelta(seconds=float(setting("INDEX_CLAIM_STALE_SECONDS"))))
+        | Q(index_started_at__lt=now - claim_timeout())
+    )
+
+
+def this_worker() -> str:
+    """``host:pid`` of this process, as a claim records it."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:255]
+
+
+def claim(*, version_id: int, task_id: str = "") -> datetime | None:
+    """Take the version for indexing; the returned stamp is the claim token (None: not ours to index).
+
+    ``task_id`` is the Celery task's id: when the claim is held under that same id, this is the broker's
+    redelivery of a task whose process died, and it takes the claim over at once.
+    """
     now = timezone.now()
-    claimable = Q(index_status__in=[IndexStatus.UNKNOWN, IndexStatus.FAILED]) | Q(
-        index_status=IndexStatus.INDEXING,
-        index_started_at__lt=now - claim_timeout(),
-        index_attempts__lt=int(setting("INDEX_MAX_ATTEMPTS")),
+    taken_over = stale_claim(now)
+    if task_id:
+        taken_over |= Q(index_status=IndexStatus.INDEXING, index_task_id=task_id)
+    claimable = Q(index_status__in=[IndexStatus.UNKNOWN, IndexStatus.FAILED]) | (
+        taken_over & Q(index_attempts__lt=int(setting("INDEX_MAX_ATTEMPTS")))
     )
     taken = Version.objects.filter(claimable, pk=version_id).update(
         index_status=IndexStatus.INDEXING,
         index_started_at=now,
+        index_heartbeat_at=now,
+        index_task_id=task_id[:255],
+        index_worker=this_worker(),
         index_attempts=F("index_attempts") + 1,
         index_error="",
         updated_at=now,
     )
     return now if taken else None
+
+
+class Heartbeat:
+    """While open, a daemon thread refreshes the claim's ``index_heartbeat_at`` on its own connection.
+
+    It stops when the block ends, or by itself once the claim is no longer ours. A database error only
+    skips a beat: if the database stays away the claim goes stale, which is the truth.
+    """
+
+    def __init__(self, version_id: int, token: datetime):
+        self.version_id, self.token = version_id, token
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"index-heartbeat-{version_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        interval = float(setting("INDEX_HEARTBEAT_SECONDS"))
+        try:
+            while not self._stopped.wait(interval):
+                try:
+                    if not _owned(self.version_id, self.token).update(index_heartbeat_at=timezone.now()):
+                        return  # taken over, reset or deleted: nothing left to keep alive
+                except DatabaseError:
+                    logger.warning("could not refresh the indexing heartbeat of version %s", self.version_id)
+        finally:
+            connection.close()  # this thread's own connection
 
 
 def _owned(version_id: int, token: datetime):
@@ -128,7 +196,9 @@ def _read_verified(version: Version):
 def _write_entries(version_id: int, token: datetime, drafts: list[EntryDraft]) -> bool:
     """Replace the version's entries and mark it indexed, all or nothing, only while the claim is ours."""
     with transaction.atomic():
-        # Lock our version row: a concurrent reset waits, and we see whether the claim is still ours.
+        # Lock our version row first (the lock order's last step before the entries): a concurrent reset
+        # or package delete waits for us, and we see whether the claim is still ours and the version still
+        # there. A delete that locked it first has removed it by the time we get it: we write nothing.
         if not _owned(version_id, token).select_for_update().exists():
             return False
         # One DELETE for the whole version: every entry and all its children go together, so Django's
@@ -162,30 +232,34 @@ def _write_entries(version_id: int, token: datetime, drafts: list[EntryDraft]) -
     return True
 
 
-def index_version(*, version_id: int) -> str:
+def index_version(*, version_id: int, task_id: str = "") -> str:
     """Index one version: ``indexed``, ``failed`` or ``skipped`` (gone, or claimed by someone else).
 
-    Raises :class:`TransientIndexingError` when storage or the database is unreachable, after giving
-    the claim back, so the task can retry with backoff.
+    ``task_id`` identifies the delivering task (see :func:`claim`). Raises
+    :class:`TransientIndexingError` when storage or the database is unreachable, after giving the claim
+    back, so the task can retry with backoff.
     """
     try:
-        token = claim(version_id=version_id)
+        token = claim(version_id=version_id, task_id=task_id)
     except (OperationalError, InterfaceError) as exc:
         raise TransientIndexingError(f"the database could not be reached: {exc}") from exc
     if token is None:
         logger.info("version %s is gone or already claimed: nothing to do", version_id)
         return "skipped"
     try:
-        version = Version.objects.select_related("artifact").get(pk=version_id)
-        delay = setting("REGISTRY_INDEXING_DELAY_SECONDS")
-        if delay:  # injectable slowness, for the worker-crash tests
-            time.sleep(delay)
-        stored = _read_verified(version)
-        try:
-            drafts = extract_entries(stored)
-        finally:
-            stored.close()
-        written = _write_entries(version_id, token, drafts)
+        with Heartbeat(version_id, token):
+            version = Version.objects.select_related("artifact").filter(pk=version_id).first()
+            if version is None:  # deleted (with its package) since the claim
+                return "skipped"
+            delay = setting("REGISTRY_INDEXING_DELAY_SECONDS")
+            if delay and version.index_attempts == 1:  # injectable slowness, for the worker-crash tests
+                time.sleep(float(delay))
+            stored = _read_verified(version)
+            try:
+                drafts = extract_entries(stored)
+            finally:
+                stored.close()
+            written = _write_entries(version_id, token, drafts)
     except RegistryError as exc:  # the archive itself is bad: no retry can help
         _finish_failed(version_id, token, exc.message)
         return "failed"

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from packages_app.indexing.conf import setting
-from packages_app.indexing.service import claim_timeout
+from packages_app.indexing.service import stale_claim
 from packages_app.models import IndexStatus, Version
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,8 @@ class SweepReport:
 
 
 def sweep_index_queue(*, enqueue, batch_size: int | None = None) -> SweepReport:
-    """Re-enqueue versions left ``unknown`` past the grace period and reset claims past the hard limit.
+    """Re-enqueue versions left ``unknown`` past the grace period and reset claims whose holder died
+    (heartbeat older than ``INDEX_CLAIM_STALE_SECONDS``, or older than the hard time limit).
 
     ``enqueue(version_id)`` sends one task. At most ``batch_size`` versions per run; a run that finds
     another still holding the lock does nothing, so runs never overlap.
@@ -48,7 +49,7 @@ def _sweep(*, enqueue, batch_size: int) -> SweepReport:
     report = SweepReport()
     now = timezone.now()
     stuck = list(
-        Version.objects.filter(index_status=IndexStatus.INDEXING, index_started_at__lt=now - claim_timeout())
+        Version.objects.filter(stale_claim(now))
         .order_by("index_started_at")
         .values_list("pk", "index_started_at", "index_attempts")[:batch_size]
     )

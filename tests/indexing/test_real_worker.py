@@ -1,6 +1,9 @@
 """Indexing by real Celery worker processes on Redis and PostgreSQL (skipped without TEST_REDIS_URL)."""
 
+import os
 import shutil
+import signal
+import time
 import uuid
 
 import pytest
@@ -101,6 +104,49 @@ def test_a_worker_killed_mid_task_leaves_the_version_indexed_exactly_once_by_the
     assert len(entries) == len(set(entries)) == expected_entry_count()
     assert fresh.output().count("succeeded") >= 1
     assert fresh.output().count(": 'indexed'") == 1
+
+
+def claim_holder_pid(version: Version) -> int:
+    """The pid of the pool process holding ``version``'s indexing claim (the claim records host:pid)."""
+    worker = Version.objects.values_list("index_worker", flat=True).get(pk=version.pk)
+    return int(worker.rsplit(":", 1)[1])
+
+
+def test_a_pool_process_killed_mid_index_has_its_task_redelivered_and_indexed_at_once(
+    broker_url, queue, workers, package
+):
+    """The production time limits (a 360 s claim timeout); only the first attempt is slow. The worker's
+    main process sees its pool process die, requeues the task (acks_late, reject_on_worker_lost), and the
+    redelivery, under the same task id, takes the dead process's claim over without waiting."""
+    worker = workers(broker_url, REGISTRY_INDEXING_DELAY_SECONDS="300")
+    with celery_sending_to(broker_url, queue):
+        version = publish(package)
+    wait_until(lambda: status_of(version) == IndexStatus.INDEXING, timeout=120, what="the slow attempt's claim")
+    os.kill(claim_holder_pid(version), signal.SIGKILL)
+    killed = time.monotonic()
+    wait_until(lambda: status_of(version) == IndexStatus.INDEXED, timeout=60, what="indexed by the redelivery")
+    print(f"\nre-indexed {time.monotonic() - killed:.1f} s after its pool process was killed")
+    version.refresh_from_db()
+    assert version.index_attempts == 2
+    assert IndexEntry.objects.filter(version=version).count() == expected_entry_count()
+    assert worker.output().count(": 'indexed'") == 1
+
+
+def test_a_whole_worker_killed_mid_index_leaves_a_version_the_next_worker_indexes_within_a_minute(
+    broker_url, queue, workers, package
+):
+    """The production time limits and heartbeat settings. Nothing redelivers the task (the broker would,
+    an hour later); the next worker's beat finds the claim's heartbeat stale and queues the version."""
+    slow = workers(broker_url, REGISTRY_INDEXING_DELAY_SECONDS="300")
+    with celery_sending_to(broker_url, queue):
+        version = publish(package)
+    wait_until(lambda: status_of(version) == IndexStatus.INDEXING, timeout=120, what="the slow attempt's claim")
+    slow.kill()
+    killed = time.monotonic()
+    workers(broker_url)
+    wait_until(lambda: status_of(version) == IndexStatus.INDEXED, timeout=90, what="indexed by the next worker")
+    print(f"\nre-indexed {time.monotonic() - killed:.1f} s after the whole worker was killed")
+    assert IndexEntry.objects.filter(version=version).count() == expected_entry_count()
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server to stop and start a broker")

@@ -163,3 +163,36 @@ def test_a_reindex_resets_the_attempt_count(publish, settings, django_capture_on
         request_reindex(version_id=version.id)
     version.refresh_from_db()
     assert (version.index_status, version.index_attempts) == (IndexStatus.INDEXED, 1)
+
+
+def test_a_claim_whose_heartbeat_went_stale_is_reset_long_before_the_hard_time_limit(publish, settings):
+    settings.INDEX_CLAIM_STALE_SECONDS = 20
+    version = publish()
+    now = timezone.now()
+    age(
+        version,
+        seconds=25,
+        index_status=IndexStatus.INDEXING,
+        index_started_at=now - timedelta(seconds=25),
+        index_heartbeat_at=now - timedelta(seconds=21),
+    )
+    sent = []
+    report = sweep_index_queue(enqueue=sent.append)
+    assert report.reset == sent == [version.id]
+    assert Version.objects.get(pk=version.pk).index_status == IndexStatus.UNKNOWN
+
+
+def test_a_claim_with_a_fresh_heartbeat_is_left_to_its_worker_however_long_it_runs(publish, settings):
+    settings.INDEX_CLAIM_STALE_SECONDS = 20
+    version = publish()
+    now = timezone.now()
+    age(
+        version,
+        seconds=200,
+        index_status=IndexStatus.INDEXING,
+        index_started_at=now - timedelta(seconds=200),
+        index_heartbeat_at=now - timedelta(seconds=3),
+    )
+    sent = []
+    sweep_index_queue(enqueue=sent.append)
+    assert sent == []
