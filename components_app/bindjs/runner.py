@@ -53,14 +53,6 @@ def deno_binary() -> str:
     return find_deno_bin()
 
 
-@cache
-def _deno_dir() -> str:
-    """Deno's cache directory: it keeps only its own analysis caches there (``--no-code-cache``)."""
-    path = Path(tempfile.gettempdir()) / f"registry-bindjs-deno-{os.getuid()}"
-    path.mkdir(mode=0o700, exist_ok=True)
-    return str(path)
-
-
 def _command() -> list[str]:
     return [
         deno_binary(),
@@ -118,15 +110,21 @@ def _read(file, limit: int) -> str:
 
 def run_harness(source: str) -> Outcome:
     nonce = secrets.token_hex(16)
-    env = {"DENO_DIR": _deno_dir(), "NO_COLOR": "1", "DENO_NO_UPDATE_CHECK": "1", "PATH": os.defpath}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    # A fresh DENO_DIR per run: Deno caches an analysis of every module it loads there, which would
+    # otherwise grow with every component ever compiled.
+    with (
+        tempfile.TemporaryDirectory(prefix="bindjs-") as deno_dir,
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+    ):
+        env = {"DENO_DIR": deno_dir, "NO_COLOR": "1", "DENO_NO_UPDATE_CHECK": "1", "PATH": os.defpath}
         process = subprocess.Popen(
             _command(),
             stdin=subprocess.PIPE,
             stdout=out,
             stderr=err,
             env=env,
-            cwd=_deno_dir(),
+            cwd=deno_dir,
             start_new_session=True,  # its own process group, killed whole
         )
         try:

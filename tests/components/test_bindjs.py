@@ -89,7 +89,7 @@ def test_title_and_description_come_from_metadata(profile_card):
     )
 
 
-def test_compiled_is_javascript_that_the_js_engine_parses_with_no_typescript_left(profile_card):
+def test_compiled_is_javascript_that_the_js_engine_parses_with_no_typescript_left(profile_card, tmp_path):
     assert "interface Props" not in profile_card.compiled
     assert "props: Props" not in profile_card.compiled
     # V8 parses the module as plain JavaScript (it knows no TypeScript): a leftover annotation is a SyntaxError.
@@ -105,7 +105,7 @@ def test_compiled_is_javascript_that_the_js_engine_parses_with_no_typescript_lef
         capture_output=True,
         text=True,
         timeout=60,
-        env={"NO_COLOR": "1", "DENO_DIR": runner._deno_dir(), "PATH": "/usr/bin:/bin"},
+        env={"NO_COLOR": "1", "DENO_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )
     assert (done.returncode, done.stdout.strip()) == (0, "function"), done.stderr
 
