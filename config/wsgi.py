@@ -7,7 +7,10 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_wsgi_application()
+from registry.request_framing import TerminatedBodyWithLength
+
+# A chunked body gunicorn de-chunked reaches Django with its length (Django would read it as empty).
+application = TerminatedBodyWithLength(get_wsgi_application())
 
 
 def import_what_the_first_request_would() -> None:
