@@ -33,6 +33,25 @@ class RegistryPagination(PageNumberPagination):
             raise validation_failed("limit", "must be a whole number from 1 to 100")
         return min(value, self.max_page_size)
 
+    def get_schema_operation_parameters(self, view):
+        # The bounds get_page_size and paginate_queryset enforce, stated in the schema.
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Page number, from 1.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Items per page, 1 to {self.max_page_size} (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
     def paginate_queryset(self, queryset, request, view=None):
         from registry.errors import not_found, validation_failed
 

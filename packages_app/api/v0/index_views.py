@@ -145,7 +145,13 @@ class SearchView(V0View):
         "entries of each package's latest version, among what the caller may read. Name matches rank "
         "before doc-text matches; PostgreSQL full-text search ranks doc text when on PostgreSQL.",
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, required=True, description="What to look for"),
+            OpenApiParameter(
+                "q",
+                # Not blank (spaces alone count as blank), at most SEARCH_MAX_QUERY characters, no NUL.
+                {"type": "string", "minLength": 1, "maxLength": SEARCH_MAX_QUERY, "pattern": r"^[^\x00]*\S[^\x00]*$"},
+                required=True,
+                description="What to look for",
+            ),
             OpenApiParameter(
                 "kind", OpenApiTypes.STR, description="Only these kinds (comma-separated); 'package' for packages"
             ),

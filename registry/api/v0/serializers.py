@@ -4,8 +4,13 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from registry.access import permission_level
+from registry.api.fields import TextField
 from registry.models import NAME_MAX_LENGTH, Role
 from registry.naming import NAME_PATTERN
+
+# What the services accept as a principal (registry.services.principal_from_id): stated in the schema too.
+USER_GROUP_ID_PATTERN = r"^(user|group):.+$"
+USER_GROUP_ID_ERRORS = {"invalid": "expected 'user:{email}' or 'group:{name}'"}
 
 
 @extend_schema_serializer(component_name="V0Organization")
@@ -33,14 +38,14 @@ class OrganizationSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="V0OrganizationCreate")
 class OrganizationCreateSerializer(serializers.Serializer):
     name = serializers.RegexField(NAME_PATTERN, max_length=NAME_MAX_LENGTH)
-    displayName = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    displayName = TextField(max_length=200, required=False, allow_blank=True, default="")
+    description = TextField(required=False, allow_blank=True, default="")
 
 
 @extend_schema_serializer(component_name="V0OrganizationUpdate")
 class OrganizationUpdateSerializer(serializers.Serializer):
-    displayName = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    displayName = TextField(max_length=200, required=False, allow_blank=True)
+    description = TextField(required=False, allow_blank=True)
 
 
 @extend_schema_serializer(component_name="V0Project")
@@ -55,12 +60,12 @@ class ProjectSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="V0ProjectCreate")
 class ProjectCreateSerializer(serializers.Serializer):
     name = serializers.RegexField(NAME_PATTERN, max_length=NAME_MAX_LENGTH)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = TextField(required=False, allow_blank=True, default="")
 
 
 @extend_schema_serializer(component_name="V0ProjectUpdate")
 class ProjectUpdateSerializer(serializers.Serializer):
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = TextField(required=False, allow_blank=True)
 
 
 @extend_schema_serializer(component_name="V0Permission")
@@ -101,7 +106,12 @@ class PackagePermissionSerializer(PermissionSerializer):
 class PermissionRequestSerializer(serializers.Serializer):
     """The body of a grant, or of a request for one (``?requestPermission=true``)."""
 
-    userGroupId = serializers.CharField(max_length=320, help_text="user:{email} or group:{name}")
+    userGroupId = serializers.RegexField(
+        USER_GROUP_ID_PATTERN,
+        max_length=320,
+        error_messages=USER_GROUP_ID_ERRORS,
+        help_text="user:{email} or group:{name}",
+    )
     permission = serializers.ChoiceField(
         choices=Role.choices, help_text="admin | modeler | viewer (organizations: admin | modeler | member)"
     )
@@ -214,8 +224,11 @@ class MemberStatusField(serializers.CharField):
 
 @extend_schema_serializer(component_name="V0GroupMemberChange")
 class GroupMemberChangeSerializer(serializers.Serializer):
-    userGroupId = serializers.CharField(
-        max_length=320, help_text="user:{email}, or group:{name} for a group this organization owns"
+    userGroupId = serializers.RegexField(
+        USER_GROUP_ID_PATTERN,
+        max_length=320,
+        error_messages=USER_GROUP_ID_ERRORS,
+        help_text="user:{email}, or group:{name} for a group this organization owns",
     )
     status = MemberStatusField(
         help_text="admin or member adds (or re-statuses) the member; the older active means member, "

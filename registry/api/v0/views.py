@@ -48,7 +48,8 @@ from registry.api.v0.serializers import (
     ProjectUpdateSerializer,
 )
 from registry.errors import RegistryError, not_found, validation_failed
-from registry.models import ApiToken, Grant, GroupMembership, Organization, OrganizationGroup, Project
+from registry.models import NAME_MAX_LENGTH, ApiToken, Grant, GroupMembership, Organization, OrganizationGroup, Project
+from registry.naming import NAME_PATTERN
 from registry.selectors import permission_of, permissions_on
 
 ORGANIZATIONS = ["v0 organizations"]
@@ -526,7 +527,13 @@ class GroupTokenView(V0View):
         summary="Create a service token for a group (organization admin); the secret is shown once",
         request=None,
         parameters=[
-            OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.QUERY, required=True, description="Token name"),
+            OpenApiParameter(
+                "name",
+                {"type": "string", "pattern": NAME_PATTERN, "minLength": 1, "maxLength": NAME_MAX_LENGTH},
+                OpenApiParameter.QUERY,
+                required=True,
+                description="Token name",
+            ),
             OpenApiParameter(
                 "expiresAt",
                 OpenApiTypes.DATETIME,
