@@ -41,9 +41,33 @@ class ComponentQuerySet(models.QuerySet):
         return self.filter(status__in=LIVE_STATUSES)
 
 
+class Collection(TimestampedModel):
+    """A folder of components in a project (Metabind's CMS collections). Collections nest: ``parent`` is the
+    collection this one sits in (``folderId`` in the API), null at the root. Packages flatten them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="component_collections")
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+
+    class Meta:
+        ordering = ["project", "name"]
+        constraints = [
+            # Names are unique among siblings; the root level (parent null) is checked by the service.
+            models.UniqueConstraint("project", "parent", Lower("name"), name="collection_name_unique_ci"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="collection_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Component(TimestampedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="components")
+    collection = models.ForeignKey(
+        Collection, null=True, blank=True, on_delete=models.SET_NULL, related_name="components"
+    )
     name = models.CharField(max_length=100)
     type = models.CharField(max_length=16, choices=ComponentType.choices)
     status = models.CharField(max_length=16, choices=ComponentStatus.choices, default=ComponentStatus.DRAFT)
@@ -99,8 +123,14 @@ class ComponentVersion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The package version that published it; null for one published on its own (POST .../publish), which
+    # later packages include at that version.
     package_version = models.ForeignKey(
-        "packages_app.Version", on_delete=models.PROTECT, related_name="published_component_versions"
+        "packages_app.Version",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="published_component_versions",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -131,6 +161,65 @@ class PackageComponent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.package_version} contains {self.component_version}"
+
+
+class AssetStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+
+
+class ComponentAsset(TimestampedModel):
+    """A file bound to a component (image, font or JSON), stored content-addressed as an Artifact.
+
+    Immutable once uploaded: a package snapshots the row itself (:class:`PackageAsset`), so an asset some
+    package holds cannot be deleted (``ASSET_IN_USE``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="assets")
+    name = models.CharField(max_length=255, help_text="The file name, unique within the component")
+    media_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    artifact = models.ForeignKey("packages_app.Artifact", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=AssetStatus.choices, default=AssetStatus.ACTIVE)
+    metadata = models.JSONField(default=dict, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["component", "name"]
+        constraints = [
+            models.UniqueConstraint("component", Lower("name"), name="component_asset_name_unique_ci"),
+            models.CheckConstraint(condition=Q(size__gte=0), name="component_asset_size_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PackageAsset(models.Model):
+    """The snapshot: which assets a package version holds, under the name its component had then."""
+
+    package_version = models.ForeignKey("packages_app.Version", on_delete=models.CASCADE, related_name="asset_entries")
+    asset = models.ForeignKey(ComponentAsset, on_delete=models.PROTECT, related_name="package_entries")
+    component_name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["package_version", "component_name", "asset__name"]
+        constraints = [
+            models.UniqueConstraint("package_version", "asset", name="package_asset_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.package_version} holds {self.asset}"
+
+
+class PackageRelease(models.Model):
+    """The v1 identity of a component package version: Metabind's package ``id`` is a UUID."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.OneToOneField("packages_app.Version", on_delete=models.CASCADE, related_name="release")
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.id})"
 
 
 class ProjectDependency(TimestampedModel):

@@ -4,8 +4,16 @@ import uuid
 
 from django.db.models import Prefetch, QuerySet
 
-from components_app.models import Component, ComponentVersion, PackageComponent, ProjectDependency
-from packages_app.models import Dependency, LockEntry, Package, PackageKind, Version
+from components_app.models import (
+    Collection,
+    Component,
+    ComponentAsset,
+    ComponentVersion,
+    PackageAsset,
+    PackageComponent,
+    ProjectDependency,
+)
+from packages_app.models import Dependency, Package, PackageKind, Version
 from registry.access import GrantSnapshot
 from registry.errors import RegistryError, not_found
 from registry.models import Organization, Project
@@ -44,9 +52,104 @@ def project_for(
     return project
 
 
-def components_of(*, project: Project) -> QuerySet[Component]:
-    # author is shown in every item's metadata.
-    return Component.objects.filter(project=project).select_related("author").order_by("name")
+def components_of(*, project: Project, include_assets: bool = False) -> QuerySet[Component]:
+    # author is shown in every item's metadata, and metadata.packageVersions lists the package versions
+    # holding each component: the snapshots of its versions, one query for the page.
+    queryset = (
+        Component.objects.filter(project=project)
+        .select_related("author", "project__organization")
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=ComponentVersion.objects.only("id", "component_id", "version").prefetch_related(
+                    Prefetch(
+                        "package_entries",
+                        queryset=PackageComponent.objects.select_related("package_version").order_by(
+                            "package_version__major", "package_version__minor", "package_version__patch"
+                        ),
+                    )
+                ),
+                to_attr="version_rows",
+            )
+        )
+        .order_by("name")
+    )
+    if include_assets:
+        # ?includeAssets=true: each item carries its assets (the first ASSETS_INLINE of them, in name order).
+        queryset = queryset.prefetch_related(
+            Prefetch("assets", queryset=ComponentAsset.objects.order_by("name"), to_attr="asset_rows")
+        )
+    return queryset
+
+
+def package_versions_of_component(component: Component) -> list[str]:
+    """The package versions holding ``component``, in semver order (from the ``components_of`` prefetch)."""
+    rows = getattr(component, "version_rows", None)
+    if rows is None:
+        entries = (
+            PackageComponent.objects.filter(component_version__component=component)
+            .select_related("package_version")
+            .order_by("package_version__major", "package_version__minor", "package_version__patch")
+        )
+        return [e.package_version.version for e in entries]
+    versions = [entry.package_version for row in rows for entry in row.package_entries.all()]
+    versions.sort(key=lambda v: (v.major, v.minor, v.patch))
+    return [v.version for v in versions]
+
+
+def collections_of(*, project: Project) -> QuerySet[Collection]:
+    return Collection.objects.filter(project=project).order_by("name", "id")
+
+
+def collection_for(*, project: Project, collection_id: str) -> Collection:
+    try:
+        key = uuid.UUID(str(collection_id))
+    except ValueError:
+        raise not_found("collection", collection_id) from None
+    found = collections_of(project=project).select_related("project").filter(pk=key).first()
+    if found is None:
+        raise not_found("collection", collection_id)
+    return found
+
+
+def collection_and_descendants(collection_id) -> list:
+    """The ids of a collection and of every collection inside it, at any depth (one query per level)."""
+    found, layer = [collection_id], [collection_id]
+    while layer:
+        layer = list(Collection.objects.filter(parent__in=layer).values_list("pk", flat=True))
+        found.extend(layer)
+    return found
+
+
+def assets_of(*, component: Component) -> QuerySet[ComponentAsset]:
+    return (
+        ComponentAsset.objects.filter(component=component)
+        .select_related("artifact", "component__project__organization")
+        .order_by("name")
+    )
+
+
+def asset_for(*, component: Component, asset_id: str) -> ComponentAsset:
+    try:
+        key = uuid.UUID(str(asset_id))
+    except ValueError:
+        raise not_found("asset", asset_id) from None
+    found = assets_of(component=component).filter(pk=key).first()
+    if found is None:
+        raise not_found("asset", asset_id)
+    return found
+
+
+def package_asset_for(*, version: Version, asset_id: str) -> PackageAsset:
+    """An asset as package version ``version`` holds it, or 404."""
+    try:
+        key = uuid.UUID(str(asset_id))
+    except ValueError:
+        raise not_found("asset", asset_id) from None
+    found = PackageAsset.objects.filter(package_version=version, asset_id=key).select_related("asset__artifact").first()
+    if found is None:
+        raise not_found("asset", asset_id)
+    return found
 
 
 def component_for(*, project: Project, component_id: str) -> Component:
@@ -95,8 +198,13 @@ def package_versions_of(*, project: Project) -> QuerySet[Version]:
         Version.objects.filter(
             package__project=project, package__name__iexact=project.name, package__kind=PackageKind.COMPONENTS
         )
-        .select_related("package__project", "author")
+        .select_related("package__project__organization", "author", "release")
         .prefetch_related(
+            # the assets it snapshotted, by component then name
+            Prefetch(
+                "asset_entries",
+                queryset=PackageAsset.objects.select_related("asset").order_by("component_name", "asset__name"),
+            ),
             # components and compiled output of each version, in name order
             Prefetch(
                 "component_entries",
@@ -120,44 +228,23 @@ def package_version_for(*, project: Project, version: str) -> Version:
     return found
 
 
-def compiled_components_of(versions: list[Version]) -> dict[int, dict[str, str]]:
-    """``{version id: {component name: compiled}}`` for many versions in one query."""
-    out: dict[int, dict[str, str]] = {v.pk: {} for v in versions}
-    rows = (
-        PackageComponent.objects.filter(package_version__in=versions)
-        .order_by("component_version__name")
-        .values_list("package_version_id", "component_version__name", "component_version__compiled")
+def resolved_closure(*, version: Version) -> list[Version]:
+    """The locked dependency closure of a package version (flattened and deduplicated at publish time: one
+    version per package), each with its component and asset snapshots prefetched."""
+    return list(
+        Version.objects.filter(locked_by__root=version)
+        .select_related("package__project__organization")
+        .prefetch_related(
+            Prefetch(
+                "component_entries",
+                queryset=PackageComponent.objects.select_related("component_version").order_by(
+                    "component_version__name"
+                ),
+            ),
+            Prefetch(
+                "asset_entries",
+                queryset=PackageAsset.objects.select_related("asset").order_by("component_name", "asset__name"),
+            ),
+        )
+        .order_by("package__project__name", "package__name")
     )
-    for version_id, name, compiled in rows:
-        out[version_id][name] = compiled
-    return out
-
-
-def resolved_package(*, version: Version, include_dependencies: bool) -> dict:
-    """The runtime form of a package version: compiled code by component name, and optionally the
-    flattened, deduplicated closure of its dependencies keyed ``project@version`` (from the lock)."""
-    body = {
-        "projectId": version.package.project.name,
-        "version": version.version,
-        "components": {e.component_version.name: e.component_version.compiled for e in version.component_entries.all()},
-        "assets": {},
-    }
-    if include_dependencies:
-        # The lock written at publish time is the flattened, deduplicated closure: one version per package.
-        closure = [
-            entry.resolved
-            for entry in LockEntry.objects.filter(root=version)
-            .select_related("resolved__package__project")
-            .order_by("resolved__package__project__name", "resolved__package__name")
-        ]
-        compiled = compiled_components_of(closure)
-        body["dependencies"] = {
-            f"{locked.package.project.name}@{locked.version}": {
-                "projectId": locked.package.project.name,
-                "version": locked.version,
-                "components": compiled[locked.pk],
-                "assets": {},
-            }
-            for locked in closure
-        }
-    return body

@@ -14,18 +14,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 
+from components_app.assets import SUPPORTED_TYPES, human_size, inspect_asset, provided_type
 from components_app.compiler import compile_component
 from components_app.models import (
     LIVE_STATUSES,
+    Collection,
     Component,
+    ComponentAsset,
     ComponentStatus,
     ComponentType,
     ComponentVersion,
+    PackageAsset,
     PackageComponent,
+    PackageRelease,
     ProjectDependency,
 )
 from packages_app.blobs import digest_stream, store_artifact
@@ -105,11 +112,28 @@ def _save(component: Component) -> Component:
     return component
 
 
+def _collection_in(project: Project, collection_id) -> Collection | None:
+    """The project's collection with this id (None for the root), or 400 VALIDATION_FAILED."""
+    if collection_id is None:
+        return None
+    found = Collection.objects.filter(project=project, pk=collection_id).first()
+    if found is None:
+        raise validation_failed("collectionId", "is not a collection of this project", provided=str(collection_id))
+    return found
+
+
 @transaction.atomic
 def create_component(
-    *, project: Project, name: str, type: str, content: str, tags: list[str] | None = None, author
+    *,
+    project: Project,
+    name: str,
+    type: str,
+    content: str,
+    tags: list[str] | None = None,
+    collection_id=None,
+    author,
 ) -> Component:
-    """A new ``draft`` component, compiled by the configured hook."""
+    """A new ``draft`` component, compiled by the configured hook, in a collection or at the root."""
     project = lock_project(project)
     _validate_name(name)
     _validate_type(type)
@@ -120,6 +144,7 @@ def create_component(
         type=type,
         content=content or "",
         tags=list(tags or []),
+        collection=_collection_in(project, collection_id),
         author=author,
         status=ComponentStatus.DRAFT,
     )
@@ -141,12 +166,21 @@ def _refuse_if_deleted(component: Component, doing: str) -> None:
 
 
 @transaction.atomic
-def update_component(*, component: Component, name=UNSET, type=UNSET, content=UNSET, tags=UNSET, author) -> Component:
+def update_component(
+    *, component: Component, name=UNSET, type=UNSET, content=UNSET, tags=UNSET, collection_id=UNSET, author
+) -> Component:
     """Edit the working copy. A ``published`` component becomes ``modified`` (version null,
-    lastPublishedVersion kept); a draft or modified one is overwritten. A deleted one must be restored first."""
+    lastPublishedVersion kept); a draft or modified one is overwritten. A deleted one must be restored first.
+    Moving it to another collection (``collection_id``, None for the root) is filing, not an edit: the
+    status stays."""
     lock_project(component.project)
     component = Component.objects.select_related("project", "author").get(pk=component.pk)
     _refuse_if_deleted(component, "edited")
+    if collection_id is not UNSET:
+        collection = _collection_in(component.project, collection_id)
+        if component.collection_id != (collection.pk if collection else None):
+            component.collection = collection
+            component.save(update_fields=["collection", "updated_at"])
     before = (component.name, component.type, component.content, list(component.tags))
     if name is not UNSET and name != component.name:
         _validate_name(name)
@@ -307,8 +341,180 @@ def purge_components_of_projects(*, projects, what: str = "") -> None:
     should call it.
     """
     PackageComponent.objects.filter(component_version__component__project__in=projects).delete()
+    PackageAsset.objects.filter(asset__component__project__in=projects).delete()
     ComponentVersion.objects.filter(component__project__in=projects).delete()
     Component.objects.filter(project__in=projects).delete()
+
+
+@transaction.atomic
+def publish_component(*, component: Component, author) -> Component:
+    """Publish one component on its own: an immutable version ``lastPublishedVersion + 1`` (1 if never
+    published) that no package holds yet; the next package includes the component at that version.
+
+    Only a draft or modified component has something to publish (409 ``INVALID_STATUS`` otherwise).
+    """
+    lock_project(component.project)
+    component = Component.objects.select_related("project", "author").get(pk=component.pk)
+    if component.status not in (ComponentStatus.DRAFT, ComponentStatus.MODIFIED):
+        hint = (
+            "Restore it with POST .../status first."
+            if component.status == ComponentStatus.DELETED
+            else "It is already published; edit it first."
+        )
+        raise RegistryError(
+            "INVALID_STATUS",
+            f"Cannot publish component with status: {component.status}",
+            status=409,
+            details={"currentStatus": component.status, "hint": hint},
+        )
+    number = (component.last_published_version or 0) + 1
+    snapshot = ComponentVersion(
+        component=component,
+        version=number,
+        name=component.name,
+        type=component.type,
+        content=component.content,
+        compiled=component.compiled,
+        schema=component.schema,
+        title=component.title,
+        description=component.description,
+        created_by=author,
+        package_version=None,
+    )
+    snapshot.full_clean(validate_constraints=False)
+    snapshot.save()
+    component.status = ComponentStatus.PUBLISHED
+    component.version = number
+    component.last_published_version = number
+    component.rolled_back_from = None
+    return _save(component)
+
+
+# --- Collections -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_collection(*, project: Project, name: str, parent_id=None) -> Collection:
+    """A collection (folder of components) at the root or inside ``parent_id``; names are unique among
+    siblings, case-insensitively (409 ``COLLECTION_NAME_EXISTS``)."""
+    project = lock_project(project)
+    if not isinstance(name, str) or not name.strip():
+        raise validation_failed("name", "is required")
+    name = name.strip()
+    parent = None
+    if parent_id is not None:
+        parent = Collection.objects.filter(project=project, pk=parent_id).first()
+        if parent is None:
+            raise validation_failed("folderId", "is not a collection of this project", provided=str(parent_id))
+    if Collection.objects.filter(project=project, parent=parent, name__iexact=name).exists():
+        raise RegistryError(
+            "COLLECTION_NAME_EXISTS",
+            "A collection with this name already exists",
+            status=409,
+            details={"name": name},
+        )
+    collection = Collection(project=project, name=name, parent=parent)
+    collection.full_clean(validate_unique=False, validate_constraints=False)
+    collection.save()
+    return collection
+
+
+@transaction.atomic
+def delete_collection(*, collection: Collection) -> None:
+    """Remove a collection and the collections inside it; their components move to the root (packages
+    never held collections, so no package changes)."""
+    lock_project(collection.project)
+    collection.delete()
+
+
+# --- Component assets --------------------------------------------------------------------------------
+
+
+def _refuse_unsupported(file: UploadedFile):
+    max_size = settings.REGISTRY_ASSET_MAX_BYTES
+    if file.size > max_size:
+        raise RegistryError(
+            "FILE_TOO_LARGE",
+            "File exceeds maximum size limit",
+            status=413,
+            details={
+                "maxSize": human_size(max_size),
+                "providedSize": human_size(file.size),
+                "maxSizeBytes": max_size,
+                "providedSizeBytes": file.size,
+            },
+        )
+    facts = inspect_asset(file)
+    if facts is None:
+        raise RegistryError(
+            "UNSUPPORTED_FILE_TYPE",
+            "File type not supported",
+            status=400,
+            details={
+                "type": provided_type(filename=file.name or "", declared_type=file.content_type),
+                "supportedTypes": SUPPORTED_TYPES,
+            },
+        )
+    return facts
+
+
+def upload_asset(
+    *, component: Component, file: UploadedFile, metadata: dict | None = None, tags=None
+) -> ComponentAsset:
+    """Bind a file to a component. Its bytes are stored content-addressed (an Artifact, shared with any
+    identical file); its type is judged from the bytes (images, fonts, JSON); images get their width,
+    height and format in ``metadata`` beside what the caller sent. The name is the file name, unique in
+    the component (409 ``ASSET_NAME_EXISTS``)."""
+    name = (file.name or "").rsplit("/", 1)[-1].strip()
+    if not name:
+        raise validation_failed("file", "needs a file name")
+    facts = _refuse_unsupported(file)
+    file.seek(0)
+    digests = digest_stream(file)
+    # The blob is written before the transaction (store_artifact); an upload that then fails leaves an
+    # unreferenced artifact for the orphan sweep.
+    artifact = store_artifact(stream=file, digests=digests, media_type=facts.media_type)
+    with transaction.atomic():
+        lock_project(component.project)
+        component = Component.objects.select_related("project").get(pk=component.pk)
+        _refuse_if_deleted(component, "given assets")
+        if component.assets.filter(name__iexact=name).exists():
+            raise RegistryError(
+                "ASSET_NAME_EXISTS",
+                f"Component {component.name} already has an asset named {name}",
+                status=409,
+                details={"name": name},
+            )
+        asset = ComponentAsset(
+            component=component,
+            name=name,
+            media_type=facts.media_type,
+            size=digests.size,
+            artifact=artifact,
+            metadata={**(metadata or {}), **facts.metadata},
+            tags=list(tags or []),
+        )
+        asset.full_clean(validate_unique=False, validate_constraints=False)
+        asset.save()
+    return asset
+
+
+@transaction.atomic
+def delete_asset(*, asset: ComponentAsset) -> None:
+    """Remove an asset no package holds; otherwise 409 ``ASSET_IN_USE {referencedByPackages}``. The blob
+    goes with the orphan sweep once no row names it."""
+    lock_project(asset.component.project)
+    used_by = list(
+        Version.objects.filter(asset_entries__asset=asset).distinct().semver_order().values_list("version", flat=True)
+    )
+    if used_by:
+        raise RegistryError(
+            "ASSET_IN_USE",
+            f"Cannot delete: asset is referenced by package(s) {', '.join(used_by)}",
+            status=409,
+            details={"referencedByPackages": used_by},
+        )
+    asset.delete()
 
 
 # --- Project dependencies ----------------------------------------------------------------------------
@@ -539,13 +745,8 @@ def publish_package(*, project: Project, version: str, description: str = "", ta
         if loop:
             raise cycle_error(loop)
 
-    # The number each component is published at in this package.
-    numbers: dict = {}
-    for component in components:
-        if component.status == ComponentStatus.PUBLISHED:
-            numbers[component.pk] = component.version
-        else:
-            numbers[component.pk] = (component.last_published_version or 0) + 1
+    numbers = _package_numbers(components)
+    assets = _assets_of(components)
 
     manifest = {
         "name": package.name,
@@ -567,6 +768,17 @@ def publish_package(*, project: Project, version: str, description: str = "", ta
             for c in components
         ],
         "dependencies": {reference.rsplit("/", 1)[-1]: pinned for reference, pinned in sorted(declared.items())},
+        "assets": [
+            {
+                "id": str(a.pk),
+                "component": a.component.name,
+                "name": a.name,
+                "type": a.media_type,
+                "size": a.size,
+                "sha256": a.artifact.sha256,
+            }
+            for a in assets
+        ],
     }
     data = build_component_archive(
         manifest=manifest,
@@ -622,10 +834,68 @@ def publish_package(*, project: Project, version: str, description: str = "", ta
             if numbers.get(component_id) == number
         ]
     )
+    PackageAsset.objects.bulk_create(
+        [PackageAsset(package_version=new_version, asset=a, component_name=a.component.name) for a in assets]
+    )
+    PackageRelease.objects.create(version=new_version)
     return PublishResult(
         version=new_version,
         validation=_validation_report(components=components, numbers=numbers, previous=previous),
     )
+
+
+def _package_numbers(components: list[Component]) -> dict:
+    """The number each live component is published at in the next package: published ones keep theirs,
+    drafts and modified ones get ``lastPublishedVersion + 1`` (1 if never published)."""
+    return {
+        c.pk: c.version if c.status == ComponentStatus.PUBLISHED else (c.last_published_version or 0) + 1
+        for c in components
+    }
+
+
+def _assets_of(components: list[Component]) -> list[ComponentAsset]:
+    """Every asset bound to these components, in component then asset name order (one query)."""
+    return list(
+        ComponentAsset.objects.filter(component__in=components)
+        .select_related("component__project__organization", "artifact")
+        .order_by("component__name", "name")
+    )
+
+
+def preview_package(*, project: Project) -> dict:
+    """What ``publish_package`` would hold if it ran now, and its validation report; writes nothing.
+
+    ``components`` lists the live components with their status, current ``version``
+    (``lastPublishedVersion`` for a modified one, null for a draft) and the ``nextVersion`` the package
+    would give them; ``assets`` what it would snapshot; ``dependencies`` the declared ones.
+    """
+    components = list(Component.objects.filter(project=project, status__in=LIVE_STATUSES).order_by("name"))
+    numbers = _package_numbers(components)
+    package = component_package_of(project)
+    previous = None
+    if package is not None and package.kind == PackageKind.COMPONENTS:
+        previous = package.versions.newest_first().first()
+    return {
+        "components": [
+            {
+                "id": str(c.pk),
+                "name": c.name,
+                "type": c.type,
+                "status": c.status,
+                "version": c.version if c.status == ComponentStatus.PUBLISHED else c.last_published_version,
+                "nextVersion": numbers[c.pk],
+                "content": c.content,
+                "compiled": c.compiled,
+            }
+            for c in components
+        ],
+        "assets": _assets_of(components),
+        "dependencies": [
+            {"projectId": d.depends_on.name, "version": d.version} for d in _declared_dependencies(project)
+        ],
+        "previousVersion": previous.version if previous else None,
+        "validation": _validation_report(components=components, numbers=numbers, previous=previous),
+    }
 
 
 def _validation_report(*, components: list[Component], numbers: dict, previous: Version | None) -> dict:
@@ -637,8 +907,8 @@ def _validation_report(*, components: list[Component], numbers: dict, previous: 
       the draft and modified ones (published ones keep their version).
     - ``componentChanges`` compares with the previous package version (the highest before this one):
       ``added`` = in this package, not in the previous one; ``updated`` = in both, at a different
-      component version (always a subset of versionIncrements); ``deleted`` = in the previous package,
-      not in this one.
+      component version (in versionIncrements too, unless the component was published on its own since,
+      with ``publish_component``); ``deleted`` = in the previous package, not in this one.
     """
     previous_versions: dict[str, int] = {}
     if previous is not None:

@@ -389,6 +389,8 @@ SPECTACULAR_SETTINGS = {
 # The function that compiles component source (see components_app.compiler for the contract): BindJS
 # TypeScript by default; "components_app.compiler.comment_tag_compiler" is the registry's first format.
 REGISTRY_COMPONENT_COMPILER = os.environ.get("REGISTRY_COMPONENT_COMPILER", "components_app.bindjs.compile_bindjs")
+# Component assets (images, fonts, JSON): the largest file accepted, in bytes (FILE_TOO_LARGE above it).
+REGISTRY_ASSET_MAX_BYTES = env_int("REGISTRY_ASSET_MAX_BYTES", 10 * 1024 * 1024)
 
 # /readyz answers within this many seconds, a check that has not answered by then reported as "timeout".
 REGISTRY_READYZ_TIMEOUT_SECONDS = env_float("REGISTRY_READYZ_TIMEOUT_SECONDS", 4)

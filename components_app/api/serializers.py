@@ -1,10 +1,57 @@
 """v1 (Metabind) request and response shapes. Input serializers only check types; rules live in services."""
 
+import json
+
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from components_app.models import ComponentStatus, ComponentType
+from components_app import selectors
+from components_app.models import AssetStatus, ComponentStatus, ComponentType
 from registry.naming import NAME_MAX_LENGTH
+
+# With ?includeAssets=true a component carries at most this many of its assets (as Metabind documents).
+ASSETS_INLINE = 100
+
+
+def _absolute(context: dict, path: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def asset_url(context: dict, asset) -> str:
+    """Where a component's working asset is downloaded (it changes if the asset is replaced)."""
+    project = asset.component.project
+    return _absolute(
+        context,
+        reverse(
+            "v1:component-asset-file",
+            kwargs={
+                "organizationId": project.organization.name,
+                "projectId": project.name,
+                "componentId": str(asset.component_id),
+                "assetId": str(asset.pk),
+            },
+        ),
+    )
+
+
+def package_asset_url(context: dict, version, asset_id) -> str:
+    """The versioned URL of an asset a package version holds: it serves the same bytes forever."""
+    project = version.package.project
+    return _absolute(
+        context,
+        reverse(
+            "v1:package-asset",
+            kwargs={
+                "organizationId": project.organization.name,
+                "projectId": project.name,
+                "version": version.version,
+                "assetId": str(asset_id),
+            },
+        ),
+    )
+
 
 # Component source, in characters. Far above any real component, and it bounds the work of compiling one.
 CONTENT_MAX_LENGTH = 256_000
@@ -29,6 +76,9 @@ class ComponentCreateSerializer(serializers.Serializer):
         max_length=CONTENT_MAX_LENGTH,
         help_text=f"The component source, at most {CONTENT_MAX_LENGTH} characters.",
     )
+    collectionId = serializers.UUIDField(
+        required=False, allow_null=True, help_text="The collection to file it in (null or absent: the root)."
+    )
     metadata = ComponentMetadataInputSerializer(required=False)
 
 
@@ -40,6 +90,9 @@ class ComponentUpdateSerializer(serializers.Serializer):
     content = serializers.CharField(
         allow_blank=True, trim_whitespace=False, required=False, max_length=CONTENT_MAX_LENGTH
     )
+    collectionId = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Move it to this collection (null: the root); the status stays."
+    )
     metadata = ComponentMetadataInputSerializer(required=False)
 
 
@@ -49,6 +102,122 @@ class ComponentMetadataSerializer(serializers.Serializer):
     rolledBackFrom = serializers.IntegerField(
         allow_null=True, help_text="Set while a rollback's working copy is unpublished."
     )
+    packageVersions = serializers.ListField(
+        child=serializers.CharField(), help_text="The package versions holding this component, in semver order."
+    )
+
+
+class AssetMetadataSerializer(serializers.Serializer):
+    width = serializers.IntegerField(required=False, help_text="Images: width in pixels.")
+    height = serializers.IntegerField(required=False, help_text="Images: height in pixels.")
+    format = serializers.CharField(required=False, help_text="png, jpeg, svg, woff2, json...")
+
+
+class AssetSerializer(serializers.Serializer):
+    """A component asset. ``metadata`` holds what the uploader sent plus width, height and format."""
+
+    id = serializers.UUIDField()
+    componentId = serializers.UUIDField(source="component_id")
+    name = serializers.CharField(help_text="The file name, unique within the component.")
+    type = serializers.CharField(source="media_type", help_text="The MIME type, judged from the bytes.")
+    url = serializers.SerializerMethodField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    status = serializers.ChoiceField(choices=AssetStatus.choices)
+    metadata = serializers.SerializerMethodField()
+    tags = TagsField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    def get_url(self, asset) -> str:
+        return asset_url(self.context, asset)
+
+    @extend_schema_field(AssetMetadataSerializer)
+    def get_metadata(self, asset) -> dict:
+        return asset.metadata
+
+
+class JSONStringOrValueField(serializers.Field):
+    """A multipart part holding JSON text (``metadata='{"alt": "Logo"}'``), or the value itself in JSON."""
+
+    def __init__(self, *, kind: type, **kwargs):
+        self.kind = kind
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("invalid")
+        if not isinstance(data, self.kind):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+    default_error_messages = {"invalid": "Must be JSON of the documented shape."}
+
+
+class AssetUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The asset: an image, a font or JSON.")
+    metadata = JSONStringOrValueField(
+        kind=dict, required=False, help_text='A JSON object, as text in a multipart part: `{"alt": "Logo"}`.'
+    )
+    tags = serializers.CharField(
+        required=False,
+        help_text='Tags: a JSON array (`["logo", "brand"]`), a comma-separated list, or the part repeated.',
+    )
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        raw = data.getlist("tags") if hasattr(data, "getlist") else data.get("tags")
+        values["tags"] = _tags_from(raw)
+        return values
+
+
+def _tags_from(raw) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = [raw]
+    tags: list[str] = []
+    for item in raw:
+        if isinstance(item, str) and item.strip().startswith("["):
+            try:
+                parsed = json.loads(item)
+            except ValueError:
+                raise serializers.ValidationError({"tags": ["Not a JSON array."]}) from None
+            if not isinstance(parsed, list) or not all(isinstance(t, str) for t in parsed):
+                raise serializers.ValidationError({"tags": ["Must be an array of strings."]})
+            tags.extend(parsed)
+        elif isinstance(item, str):
+            tags.extend(t.strip() for t in item.split(",") if t.strip())
+        else:
+            raise serializers.ValidationError({"tags": ["Must be strings."]})
+    if any(len(t) > 100 for t in tags):
+        raise serializers.ValidationError({"tags": ["Each tag has at most 100 characters."]})
+    return list(dict.fromkeys(tags))
+
+
+class DeletedSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    id = serializers.CharField()
+
+
+class CollectionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    folderId = serializers.UUIDField(
+        source="parent_id", allow_null=True, help_text="The parent collection; null at the root."
+    )
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+
+class CollectionCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    folderId = serializers.UUIDField(required=False, allow_null=True, help_text="The parent collection (null: root).")
 
 
 class ComponentSerializer(serializers.Serializer):
@@ -63,7 +232,9 @@ class ComponentSerializer(serializers.Serializer):
     schema = serializers.JSONField(help_text="JSON Schema of the component's properties (default: `@prop` tags).")
     version = serializers.IntegerField(allow_null=True, help_text="Null unless the status is published.")
     lastPublishedVersion = serializers.IntegerField(source="last_published_version", allow_null=True)
+    collectionId = serializers.UUIDField(source="collection_id", allow_null=True, help_text="Null at the root.")
     metadata = serializers.SerializerMethodField()
+    assets = serializers.SerializerMethodField(help_text="Only with ?includeAssets=true: its first 100 assets.")
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
 
@@ -73,7 +244,23 @@ class ComponentSerializer(serializers.Serializer):
             "author": component.author.username if component.author_id else None,
             "tags": component.tags,
             "rolledBackFrom": component.rolled_back_from,
+            "packageVersions": selectors.package_versions_of_component(component),
         }
+
+    @extend_schema_field(AssetSerializer(many=True, required=False))
+    def get_assets(self, component) -> list[dict] | None:
+        rows = getattr(component, "asset_rows", None)
+        if rows is None:
+            return None
+        for row in rows:
+            row.component = component  # the URL names its project
+        return AssetSerializer(rows[:ASSETS_INLINE], many=True, context=self.context).data
+
+    def to_representation(self, instance):
+        body = super().to_representation(instance)
+        if body.get("assets") is None:
+            body.pop("assets", None)
+        return body
 
 
 class StatusChangeSerializer(serializers.Serializer):
@@ -97,7 +284,11 @@ class ComponentVersionSerializer(serializers.Serializer):
     schema = serializers.JSONField()
     createdAt = serializers.DateTimeField(source="created_at")
     createdBy = serializers.SerializerMethodField()
-    packageVersion = serializers.CharField(source="package_version.version")
+    packageVersion = serializers.CharField(
+        source="package_version.version",
+        allow_null=True,
+        help_text="The package that published it; null if published on its own (POST .../publish).",
+    )
 
     def get_status(self, snapshot) -> str:
         return ComponentStatus.PUBLISHED  # versions exist only once published, and never change
@@ -116,6 +307,22 @@ class DependencySerializer(serializers.Serializer):
     name = serializers.CharField(source="depends_on.name")
     version = serializers.CharField()
     createdAt = serializers.DateTimeField(source="created_at")
+
+
+class ProjectSerializer(serializers.Serializer):
+    """A project as the v1 dependency endpoints answer it: the updated project with its dependencies."""
+
+    id = serializers.CharField(source="name", help_text="The project's name (ids in paths are names).")
+    organizationId = serializers.CharField(source="organization.name")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    dependencies = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    @extend_schema_field(DependencySerializer(many=True))
+    def get_dependencies(self, project) -> list[dict]:
+        return DependencySerializer(selectors.dependencies_of(project=project), many=True).data
 
 
 class PackageMetadataInputSerializer(serializers.Serializer):
@@ -148,9 +355,33 @@ class PackageDependencySerializer(serializers.Serializer):
     version = serializers.CharField()
 
 
+class PackageAssetSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    url = serializers.CharField(help_text="Versioned: .../packages/{version}/assets/{id} serves these bytes forever.")
+    componentId = serializers.UUIDField()
+
+
+class NamedAssetSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.CharField()
+
+
 class PackageCompiledSerializer(serializers.Serializer):
     components = serializers.DictField(child=serializers.CharField(), help_text="Compiled code by component name.")
-    assets = serializers.DictField()
+    assets = serializers.DictField(
+        child=NamedAssetSerializer(many=True), help_text="Assets by component name: [{name, url}]."
+    )
+
+
+def assets_by_component(context: dict, version) -> dict[str, list[dict]]:
+    """``{component name: [{name, url}]}`` of a package version (its ``asset_entries`` prefetched)."""
+    out: dict[str, list[dict]] = {}
+    for entry in version.asset_entries.all():
+        out.setdefault(entry.component_name, []).append(
+            {"name": entry.asset.name, "url": package_asset_url(context, version, entry.asset_id)}
+        )
+    return out
 
 
 class PackageMetadataSerializer(serializers.Serializer):
@@ -162,7 +393,7 @@ class PackageMetadataSerializer(serializers.Serializer):
 class PackageSerializer(serializers.Serializer):
     """A package version. Expects the prefetches of ``selectors.package_versions_of``."""
 
-    id = serializers.CharField(source="pk")
+    id = serializers.SerializerMethodField(help_text="The package's UUID.")
     projectId = serializers.CharField(source="package.project.name")
     version = serializers.CharField()
     components = serializers.SerializerMethodField()
@@ -185,9 +416,20 @@ class PackageSerializer(serializers.Serializer):
             for entry in version.component_entries.all()
         ]
 
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_assets(self, version) -> list:
-        return []  # assets are not supported yet
+    def get_id(self, version) -> str:
+        return str(version.release.pk)
+
+    @extend_schema_field(PackageAssetSerializer(many=True))
+    def get_assets(self, version) -> list[dict]:
+        return [
+            {
+                "id": str(entry.asset_id),
+                "name": entry.asset.name,
+                "url": package_asset_url(self.context, version, entry.asset_id),
+                "componentId": str(entry.asset.component_id),
+            }
+            for entry in version.asset_entries.all()
+        ]
 
     @extend_schema_field(PackageCompiledSerializer)
     def get_compiled(self, version) -> dict:
@@ -195,7 +437,7 @@ class PackageSerializer(serializers.Serializer):
             "components": {
                 e.component_version.name: e.component_version.compiled for e in version.component_entries.all()
             },
-            "assets": {},
+            "assets": assets_by_component(self.context, version),
         }
 
     @extend_schema_field(PackageDependencySerializer(many=True))
@@ -257,20 +499,59 @@ class PublishResponseSerializer(serializers.Serializer):
     validation = ValidationReportSerializer()
 
 
-class ResolvedDependencySerializer(serializers.Serializer):
-    projectId = serializers.CharField()
+class ResolvedContentSerializer(serializers.Serializer):
+    components = serializers.DictField(child=serializers.CharField(), help_text="Compiled code by component name.")
+    assets = serializers.DictField(child=NamedAssetSerializer(many=True), help_text="[{name, url}] by component name.")
+
+
+class ResolvedMainSerializer(ResolvedContentSerializer):
     version = serializers.CharField()
-    components = serializers.DictField(child=serializers.CharField())
-    assets = serializers.DictField()
 
 
 class ResolvedPackageSerializer(serializers.Serializer):
-    projectId = serializers.CharField()
-    version = serializers.CharField()
-    components = serializers.DictField(child=serializers.CharField(), help_text="Compiled code by component name.")
-    assets = serializers.DictField()
+    package = ResolvedMainSerializer()
     dependencies = serializers.DictField(
-        child=ResolvedDependencySerializer(),
-        required=False,
-        help_text="With ?includeDependencies=true: the flattened closure keyed `project@version`.",
+        child=ResolvedContentSerializer(),
+        help_text="With ?includeDependencies=true: the locked closure, flattened, keyed `project@version` ({} otherwise).",
     )
+
+
+def resolved_content(context: dict, version) -> dict:
+    return {
+        "components": {e.component_version.name: e.component_version.compiled for e in version.component_entries.all()},
+        "assets": assets_by_component(context, version),
+    }
+
+
+def resolved_body(context: dict, version, closure) -> dict:
+    """The runtime form of a package version, as Metabind documents it."""
+    return {
+        "package": {"version": version.version, **resolved_content(context, version)},
+        "dependencies": {
+            f"{locked.package.project.name}@{locked.version}": resolved_content(context, locked) for locked in closure
+        },
+    }
+
+
+class DraftComponentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=ComponentType.choices)
+    status = serializers.ChoiceField(choices=ComponentStatus.choices)
+    version = serializers.IntegerField(
+        allow_null=True, help_text="Its current published number (lastPublishedVersion when modified), null if never."
+    )
+    nextVersion = serializers.IntegerField(help_text="The number the next package gives it.")
+    content = serializers.CharField()
+    compiled = serializers.CharField()
+
+
+class DraftPackageSerializer(serializers.Serializer):
+    """What creating a package now would hold, and its validation report. Nothing is written."""
+
+    version = serializers.CharField(default="draft")
+    previousVersion = serializers.CharField(allow_null=True, help_text="The latest package version, if any.")
+    components = DraftComponentSerializer(many=True)
+    assets = AssetSerializer(many=True)
+    dependencies = PackageDependencySerializer(many=True)
+    validation = ValidationReportSerializer()
