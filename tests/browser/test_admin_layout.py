@@ -24,13 +24,16 @@ from tests.factories import GrantFactory, GroupFactory, OrganizationFactory, Pro
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REPORT_SOURCE = """// @title Revenue report
-export default function RevenueReport({ rows, currency }) {
-  if (!rows.length) {
-    return empty("No revenue recorded for this period");
-  }
-  return table(rows, { columns: ["region", "country", "quarter", "product line", "units", "gross revenue", "net revenue", "margin"], currency, sortBy: "net revenue", descending: true });
-}
+REPORT_SOURCE = """export default defineComponent({
+  metadata: { title: "Revenue report" },
+  properties: { currency: PropertyString({ title: "Currency", defaultValue: "EUR" }) },
+  body: ({ rows, currency }: { rows: unknown[]; currency: string }) => {
+    if (!rows.length) {
+      return Text("No revenue recorded for this period");
+    }
+    return Table(rows, { columns: ["region", "country", "quarter", "product line", "units", "gross revenue", "net revenue", "margin"], currency, sortBy: "net revenue", descending: true });
+  },
+});
 """
 
 # Everything a page's layout must satisfy, as problems found (an empty list: the page fits).
@@ -208,7 +211,7 @@ def test_component_source_keeps_its_indentation_in_a_monospace_block_that_scroll
     )
 
     assert lines == REPORT_SOURCE.replace('"margin"', '"margin", "growth"').splitlines()
-    assert lines[3] == '    return empty("No revenue recorded for this period");'  # four spaces kept
+    assert lines[5] == '      return Text("No revenue recorded for this period");'  # six spaces kept
     assert style["whiteSpace"] == "pre"
     assert "monospace" in style["font"]
     # The long line does not wrap or widen the page: the block scrolls sideways by itself.
@@ -227,11 +230,11 @@ def test_the_component_diff_wraps_long_lines_inside_its_half_and_keeps_indentati
     halves = page.eval_on_selector_all(
         "#diff-table tbody tr:first-child td.code", "els => els.map(e => e.getBoundingClientRect().width)"
     )
-    indented = page.locator("#diff-table td.code", has_text="return empty(").first
+    indented = page.locator("#diff-table td.code", has_text="return Text(").first
 
     assert changed.count() == 2  # the columns line, before and after
     assert "growth" in changed.nth(1).inner_text()
     assert abs(halves[0] - halves[1]) < 2  # the two sides share the width
-    assert indented.inner_text().startswith("    return empty(")
+    assert indented.inner_text().startswith("      return Text(")
     assert indented.evaluate("el => getComputedStyle(el).whiteSpace") == "pre-wrap"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
