@@ -52,12 +52,15 @@ def project_for(
     return project
 
 
+def _components_base(project: Project) -> QuerySet[Component]:
+    return Component.objects.filter(project=project).select_related("author", "project__organization").order_by("name")
+
+
 def components_of(*, project: Project, include_assets: bool = False) -> QuerySet[Component]:
     # author is shown in every item's metadata, and metadata.packageVersions lists the package versions
     # holding each component: the snapshots of its versions, one query for the page.
     queryset = (
-        Component.objects.filter(project=project)
-        .select_related("author", "project__organization")
+        _components_base(project)
         .prefetch_related(
             Prefetch(
                 "versions",
@@ -157,7 +160,7 @@ def component_for(*, project: Project, component_id: str) -> Component:
         key = uuid.UUID(str(component_id))
     except ValueError:
         raise not_found("component", component_id) from None
-    component = components_of(project=project).select_related("project__organization").filter(pk=key).first()
+    component = _components_base(project).filter(pk=key).first()
     if component is None:
         raise not_found("component", component_id)
     return component

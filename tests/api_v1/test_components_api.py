@@ -31,10 +31,15 @@ def test_creating_a_component_answers_201_with_a_draft_compiled_by_the_hook(api,
     assert body["schema"]["properties"]["price"]["default"] == 0
     assert "string;" not in body["compiled"]  # the type annotation is gone
     assert body["compiled"].startswith("export default defineComponent({")
-    assert body["metadata"] == {"author": modeler.username, "tags": ["shop"], "rolledBackFrom": None}
+    assert body["metadata"] == {
+        "author": modeler.username,
+        "tags": ["shop"],
+        "rolledBackFrom": None,
+        "packageVersions": [],
+    }
     assert set(body) == {
         "id", "name", "title", "description", "type", "status", "content", "compiled", "schema",
-        "version", "lastPublishedVersion", "metadata", "createdAt", "updatedAt",
+        "version", "lastPublishedVersion", "collectionId", "metadata", "createdAt", "updatedAt",
     }  # fmt: skip
 
 
@@ -110,7 +115,8 @@ def test_the_list_uses_a_constant_number_of_queries(api, base, project, modeler,
         Component(project=project, name=f"c{i}", type="view", content=bindjs("x()"), compiled="x()", author=modeler)
         for i in range(count)
     )
-    with django_assert_max_num_queries(6):
+    # +2 over the plain list: metadata.packageVersions (the page's versions, then their package entries).
+    with django_assert_max_num_queries(8):
         response = api.get(f"{base}/components?limit=100")
     assert len(response.json()["data"]) == count
 
@@ -181,9 +187,13 @@ def test_renaming_onto_an_existing_name_is_409(api, base, make_component):
     assert error_of(response) == ("COMPONENT_NAME_EXISTS", {"name": "a"})
 
 
-def test_deleting_a_component_no_package_contains_answers_204(api, base, make_component):
+def test_deleting_a_component_no_package_contains_answers_200_with_message_and_id(api, base, make_component):
     component = make_component()
-    assert api.delete(f"{base}/components/{component.pk}").status_code == 204
+    response = api.delete(f"{base}/components/{component.pk}")
+    assert (response.status_code, response.json()) == (
+        200,
+        {"message": "Component successfully deleted", "id": str(component.pk)},
+    )
     assert api.get(f"{base}/components/{component.pk}").status_code == 404
 
 

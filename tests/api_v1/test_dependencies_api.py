@@ -22,10 +22,12 @@ def core(organization, modeler, grant):
     return core
 
 
-def test_declaring_a_dependency_answers_201_and_it_is_listed(api, base, core):
+def test_declaring_a_dependency_answers_201_with_the_updated_project_and_it_is_listed(api, base, core):
     response = api.post(f"{base}/dependencies", {"projectId": "Core", "version": "1.0.0"}, format="json")
     assert response.status_code == 201
-    assert response.json()["projectId"] == "core"
+    project = response.json()
+    assert (project["id"], project["organizationId"]) == ("finance", "acme")
+    assert [(d["projectId"], d["version"]) for d in project["dependencies"]] == [("core", "1.0.0")]
     body = api.get(f"{base}/dependencies").json()
     assert [(d["projectId"], d["name"], d["version"]) for d in body["data"]] == [("core", "core", "1.0.0")]
 
@@ -34,7 +36,8 @@ def test_declaring_it_again_re_pins_the_version_with_200(api, base, core, modele
     services.publish_package(project=core, version="1.1.0", author=modeler)
     api.post(f"{base}/dependencies", {"projectId": "core", "version": "1.0.0"}, format="json")
     response = api.post(f"{base}/dependencies", {"projectId": "core", "version": "1.1.0"}, format="json")
-    assert (response.status_code, response.json()["version"]) == (200, "1.1.0")
+    assert response.status_code == 200
+    assert [(d["projectId"], d["version"]) for d in response.json()["dependencies"]] == [("core", "1.1.0")]
 
 
 def test_an_unknown_project_is_400_dependency_not_found(api, base):
@@ -72,9 +75,10 @@ def test_a_project_depending_on_itself_is_409_circular_dependency(api, base, mod
     assert error_of(response) == ("CIRCULAR_DEPENDENCY", {"path": ["finance", "finance"]})
 
 
-def test_removing_a_dependency_answers_204(api, base, core):
+def test_removing_a_dependency_answers_200_with_the_updated_project(api, base, core):
     api.post(f"{base}/dependencies", {"projectId": "core", "version": "1.0.0"}, format="json")
-    assert api.delete(f"{base}/dependencies/core").status_code == 204
+    response = api.delete(f"{base}/dependencies/core")
+    assert (response.status_code, response.json()["id"], response.json()["dependencies"]) == (200, "finance", [])
     assert api.get(f"{base}/dependencies").json()["data"] == []
 
 
