@@ -77,8 +77,14 @@ def _kinds(request, *, allowed: list[str]) -> list[str] | None:
     return kinds
 
 
+def kinds_pattern(*extra: str) -> dict:
+    """The schema of a comma-separated list of index kinds, as the views parse it."""
+    one = "|".join([*extra, *IndexKind.values])
+    return {"type": "string", "pattern": f"^({one})(,({one}))*$"}
+
+
 KIND_PARAMETER = OpenApiParameter(
-    "kind", OpenApiTypes.STR, description="Only these kinds (comma-separated), e.g. source,view"
+    "kind", kinds_pattern(), description="Only these kinds (comma-separated), e.g. source,view"
 )
 
 
@@ -153,7 +159,9 @@ class SearchView(V0View):
                 description="What to look for",
             ),
             OpenApiParameter(
-                "kind", OpenApiTypes.STR, description="Only these kinds (comma-separated); 'package' for packages"
+                "kind",
+                kinds_pattern("package"),
+                description="Only these kinds (comma-separated); 'package' for packages",
             ),
         ],
         responses={200: SearchResultSerializer(many=True), 400: error("VALIDATION_FAILED: q"), **COMMON_ERRORS},
