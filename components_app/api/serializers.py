@@ -3,6 +3,7 @@
 import json
 
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -136,6 +137,7 @@ class AssetSerializer(serializers.Serializer):
         return asset.metadata
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class JSONStringOrValueField(serializers.Field):
     """A multipart part holding JSON text (``metadata='{"alt": "Logo"}'``), or the value itself in JSON."""
 
