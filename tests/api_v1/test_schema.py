@@ -17,11 +17,19 @@ def test_every_v1_route_is_in_the_openapi_schema(schema):
         f"{PROJECT}/components/{{componentId}}/discard": {"post"},
         f"{PROJECT}/components/{{componentId}}/rollback": {"post"},
         f"{PROJECT}/components/{{componentId}}/versions": {"get"},
+        f"{PROJECT}/components/{{componentId}}/publish": {"post"},
+        f"{PROJECT}/components/{{componentId}}/assets": {"get", "post"},
+        f"{PROJECT}/components/{{componentId}}/assets/{{assetId}}": {"get", "delete"},
+        f"{PROJECT}/components/{{componentId}}/assets/{{assetId}}/file": {"get"},
+        f"{PROJECT}/collections": {"get", "post"},
+        f"{PROJECT}/collections/{{collectionId}}": {"get", "delete"},
         f"{PROJECT}/dependencies": {"get", "post"},
         f"{PROJECT}/dependencies/{{dependencyProjectId}}": {"delete"},
         f"{PROJECT}/packages": {"get", "post"},
         f"{PROJECT}/packages/{{version}}": {"get"},
+        f"{PROJECT}/packages/draft": {"get"},
         f"{PROJECT}/packages/{{version}}/resolved": {"get"},
+        f"{PROJECT}/packages/{{version}}/assets/{{assetId}}": {"get"},
     }.items() <= {path: set(ops) - {"parameters"} for path, ops in schema["paths"].items()}.items()
 
 
@@ -37,3 +45,19 @@ def test_list_endpoints_document_the_metabind_envelope(schema):
     response = schema["paths"][f"{PROJECT}/components"]["get"]["responses"]["200"]
     ref = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert set(schema["components"]["schemas"][ref]["properties"]) == {"data", "pagination"}
+
+
+def test_asset_uploads_are_documented_as_multipart_with_their_parts(schema):
+    operation = schema["paths"][f"{PROJECT}/components/{{componentId}}/assets"]["post"]
+    body = operation["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][body]["properties"]) == {"file", "metadata", "tags"}
+    assert {"201", "400", "409", "413"} <= set(operation["responses"])
+
+
+def test_resolved_is_documented_in_metabinds_shape(schema):
+    response = schema["paths"][f"{PROJECT}/packages/{{version}}/resolved"]["get"]["responses"]["200"]
+    ref = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    resolved = schema["components"]["schemas"][ref]
+    assert set(resolved["properties"]) == {"package", "dependencies"}
+    main = resolved["properties"]["package"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][main]["properties"]) == {"version", "components", "assets"}
