@@ -6,7 +6,15 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from components_app import admin_views
-from components_app.models import Component, ComponentVersion, PackageComponent, ProjectDependency
+from components_app.models import (
+    Collection,
+    Component,
+    ComponentAsset,
+    ComponentVersion,
+    PackageAsset,
+    PackageComponent,
+    ProjectDependency,
+)
 from registry.admin_actions import badge, project_filter
 from registry.admin_display import json_block, source_block, tag_list
 
@@ -135,6 +143,8 @@ class ComponentVersionAdmin(SourceDisplayMixin, admin.ModelAdmin):
 
     @admin.display(description="package version", ordering="package_version__package__name")
     def package_version_link(self, obj):
+        if obj.package_version_id is None:
+            return "published on its own"
         url = reverse("admin:packages_app_version_change", args=[obj.package_version_id])
         return format_html('<a href="{}">{}</a>', url, obj.package_version.label)
 
@@ -174,3 +184,74 @@ class ProjectDependencyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through the API's services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ComponentAsset)
+class ComponentAssetAdmin(ReadOnlyAdmin):
+    """Browsable only: uploads and deletes go through the v1 API (types judged, ASSET_IN_USE refused)."""
+
+    list_display = ["name", "component", "project", "media_type", "size", "sha256", "packages_count", "created_at"]
+    list_filter = ["media_type", "component__project__organization", project_filter("component__project")]
+    list_select_related = ["component__project__organization", "artifact"]
+    search_fields = ["name", "component__name", "component__project__name", "artifact__sha256"]
+    fields = [
+        "id", "component", "name", "media_type", "size", "artifact", "status", "metadata", "tags_list",
+        "created_at", "updated_at",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(packages_total=Count("package_entries"))
+
+    @admin.display(description="project", ordering="component__project__name")
+    def project(self, obj):
+        return obj.component.project
+
+    @admin.display(description="sha256", ordering="artifact__sha256")
+    def sha256(self, obj):
+        return obj.artifact.sha256[:12]
+
+    @admin.display(description="packages", ordering="packages_total")
+    def packages_count(self, obj):
+        return obj.packages_total
+
+    @admin.display(description="tags")
+    def tags_list(self, obj):
+        return tag_list(obj.tags)
+
+
+@admin.register(PackageAsset)
+class PackageAssetAdmin(ReadOnlyAdmin):
+    list_display = ["package_version", "component_name", "asset"]
+    list_select_related = ["package_version__package", "asset"]
+    search_fields = ["package_version__package__name", "component_name", "asset__name"]
+    readonly_fields = ["package_version", "component_name", "asset"]
+
+
+@admin.register(Collection)
+class CollectionAdmin(ReadOnlyAdmin):
+    list_display = ["name", "project", "parent", "components_count", "created_at"]
+    list_filter = ["project__organization", project_filter("project")]
+    list_select_related = ["project__organization", "parent"]
+    search_fields = ["name", "project__name"]
+    readonly_fields = ["id", "project", "name", "parent", "created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(components_total=Count("components"))
+
+    @admin.display(description="components", ordering="components_total")
+    def components_count(self, obj):
+        return obj.components_total
