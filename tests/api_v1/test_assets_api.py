@@ -288,3 +288,11 @@ def test_an_outsider_finds_no_assets(client_for, post_asset, assets_url):
         outsider.delete(f"{assets_url}/{asset['id']}"),
     ):
         assert response.status_code == 404
+
+
+def test_deleting_a_project_takes_its_published_assets_along(post_asset, publish, client_for, staff_user):
+    post_asset()
+    publish("1.0.0")
+    response = client_for(staff_user).delete("/api/v0/organizations/acme/projects/finance")
+    assert response.status_code == 204
+    assert not ComponentAsset.objects.exists()
