@@ -10,7 +10,12 @@ from registry.naming import NAME_PATTERN
 
 # What the services accept as a principal (registry.services.principal_from_id): stated in the schema too.
 USER_GROUP_ID_PATTERN = r"^(user|group):.+$"
-USER_GROUP_ID_ERRORS = {"invalid": "expected 'user:{email}' or 'group:{name}'"}
+
+
+@extend_schema_field({"type": "string", "pattern": USER_GROUP_ID_PATTERN, "maxLength": 320})
+class PrincipalIdField(serializers.CharField):
+    """``user:{email}`` or ``group:{name}``: the schema states the shape, the services check it (and name
+    the failing field, ``members[0].userGroupId``)."""
 
 
 @extend_schema_serializer(component_name="V0Organization")
@@ -106,12 +111,7 @@ class PackagePermissionSerializer(PermissionSerializer):
 class PermissionRequestSerializer(serializers.Serializer):
     """The body of a grant, or of a request for one (``?requestPermission=true``)."""
 
-    userGroupId = serializers.RegexField(
-        USER_GROUP_ID_PATTERN,
-        max_length=320,
-        error_messages=USER_GROUP_ID_ERRORS,
-        help_text="user:{email} or group:{name}",
-    )
+    userGroupId = PrincipalIdField(max_length=320, help_text="user:{email} or group:{name}")
     permission = serializers.ChoiceField(
         choices=Role.choices, help_text="admin | modeler | viewer (organizations: admin | modeler | member)"
     )
@@ -224,10 +224,8 @@ class MemberStatusField(serializers.CharField):
 
 @extend_schema_serializer(component_name="V0GroupMemberChange")
 class GroupMemberChangeSerializer(serializers.Serializer):
-    userGroupId = serializers.RegexField(
-        USER_GROUP_ID_PATTERN,
+    userGroupId = PrincipalIdField(
         max_length=320,
-        error_messages=USER_GROUP_ID_ERRORS,
         help_text="user:{email}, or group:{name} for a group this organization owns",
     )
     status = MemberStatusField(
