@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -33,6 +34,10 @@ def _fill_organization(*, name: str, secret: str, author) -> dict:
     component = components.create_component(
         project=project, name="ProductCard", type="view", content=f"// {secret}\n{CARD_SOURCE}", author=author
     )
+    asset = components.upload_asset(
+        component=component, file=SimpleUploadedFile("notes.json", f'{{"note": "{secret} asset"}}'.encode())
+    )
+    collection = components.create_collection(project=project, name=f"{secret} collection")
     components.publish_package(project=project, version="1.0.0", description=f"{secret} components", author=author)
     # A second published component so payroll's package exists for the dependency below.
     components.create_component(
@@ -40,7 +45,14 @@ def _fill_organization(*, name: str, secret: str, author) -> dict:
     )
     components.publish_package(project=other_project, version="1.0.0", author=author)
     components.add_project_dependency(project=project, depends_on=other_project, version="1.0.0")
-    return {"organization": organization, "project": project, "package": package, "component": component}
+    return {
+        "organization": organization,
+        "project": project,
+        "package": package,
+        "component": component,
+        "asset": asset,
+        "collection": collection,
+    }
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -92,6 +93,18 @@ REQUIRED_ROLE = {
     ("v1:packages", "post"): "write",
     ("v1:package", "get"): "read",
     ("v1:package-resolved", "get"): "read",
+    ("v1:package-draft", "get"): "read",
+    ("v1:package-asset", "get"): "read",
+    ("v1:component-publish", "post"): "write",
+    ("v1:component-assets", "get"): "read",
+    ("v1:component-assets", "post"): "write",
+    ("v1:component-asset", "get"): "read",
+    ("v1:component-asset", "delete"): "write",
+    ("v1:component-asset-file", "get"): "read",
+    ("v1:collections", "get"): "read",
+    ("v1:collections", "post"): "write",
+    ("v1:collection", "get"): "read",
+    ("v1:collection", "delete"): "write",
 }
 
 # Values for the path parameters; an unknown parameter fails the test (say what to use for it here).
@@ -135,9 +148,12 @@ BODIES = {
     ("v1:component-rollback", "post"): {"version": 1},
     ("v1:dependencies", "post"): {"projectId": "payroll", "version": "1.0.0"},
     ("v1:packages", "post"): {"version": "2.0.0", "metadata": {"description": "next"}},
+    ("v1:collections", "post"): {"name": "UI"},
+    # a fresh file for every request (an upload reads it to the end)
+    ("v1:component-assets", "post"): lambda: {"file": SimpleUploadedFile("data.json", b"{}")},
 }
 QUERY = {("v0-group-tokens", "post"): "?name=deploy", ("v0-search", "get"): "?q=ledger"}
-MULTIPART = {("v0-package-detail", "post")}
+MULTIPART = {("v0-package-detail", "post"), ("v1:component-assets", "post")}
 
 # The private data each caller must never receive a byte of.
 UNREADABLE = {
@@ -209,6 +225,8 @@ def call(client, operation: Operation, path_values: dict[str, str], **headers):
         kwargs[parameter] = path_values[parameter]
     url = reverse(operation.name, kwargs=kwargs) + QUERY.get(operation.key, "")
     body = BODIES.get(operation.key)
+    if callable(body):
+        body = body()
     send = getattr(client, operation.method)
     if operation.method == "get":
         return send(url, **headers)
@@ -238,7 +256,13 @@ def run_matrix(personas, registry_data, persona: str, *, conditional: bool = Fal
     matches), and both answers are judged: a 304 given before the permission check would tell a caller
     who may not read a resource that it exists.
     """
-    path_values = {**PATH_VALUES, "componentId": str(registry_data["acme"]["component"].pk)}
+    acme = registry_data["acme"]
+    path_values = {
+        **PATH_VALUES,
+        "componentId": str(acme["component"].pk),
+        "assetId": str(acme["asset"].pk),
+        "collectionId": str(acme["collection"].pk),
+    }
     problems = []
     client = personas[persona]
     for operation in api_operations():
