@@ -61,3 +61,15 @@ def test_resolved_is_documented_in_metabinds_shape(schema):
     assert set(resolved["properties"]) == {"package", "dependencies"}
     main = resolved["properties"]["package"]["$ref"].rsplit("/", 1)[-1]
     assert set(schema["components"]["schemas"][main]["properties"]) == {"version", "components", "assets"}
+
+
+def test_the_token_is_documented_in_either_header(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["ApiKeyAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+        "description": "The same token: x-api-key: <token>",
+    }
+    security = schema["paths"][f"{PROJECT}/components"]["get"]["security"]
+    assert {"BearerAuth": []} in security and {"ApiKeyAuth": []} in security

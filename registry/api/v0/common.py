@@ -113,13 +113,24 @@ def path_parameters(*names: str) -> list[OpenApiParameter]:
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
-    """Documents ``Authorization: Bearer <token>`` for every endpoint."""
+    """Documents ``Authorization: Bearer <token>`` for every endpoint, and the same token as ``x-api-key``."""
 
     target_class = "registry.authentication.BearerTokenAuthentication"
-    name = "BearerAuth"
+    name = ["BearerAuth", "ApiKeyAuth"]
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "An API token: Authorization: Bearer <token>"}
+        return [
+            {"type": "http", "scheme": "bearer", "description": "An API token: Authorization: Bearer <token>"},
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "x-api-key",
+                "description": "The same token: x-api-key: <token>",
+            },
+        ]
+
+    def get_security_requirement(self, auto_schema):
+        return [{name: []} for name in self.name]  # either header, not both
 
 
 class V0AutoSchema(AutoSchema):
