@@ -12,7 +12,7 @@ DEFAULTS = {
     # The sweeper's no-overlap lock expires on its own after this long.
     "INDEX_SWEEP_LOCK_SECONDS": 300,
     # How often celery beat runs the sweeper.
-    "INDEX_SWEEP_INTERVAL_SECONDS": 60,
+    "INDEX_SWEEP_INTERVAL_SECONDS": 30,
     # Claims abandoned (worker died or hit the hard time limit) this many times fail the version for good.
     "INDEX_MAX_ATTEMPTS": 5,
     # How often a worker indexing a version refreshes its claim's heartbeat.

@@ -121,7 +121,9 @@ def test_the_sweep_task_indexes_in_process_without_a_broker(publish):
 
 def test_beat_sweeps_often_enough_that_a_dead_workers_version_is_indexed_again_within_a_minute(settings):
     schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert schedule["packages.sweep_index_queue"] + settings.INDEX_CLAIM_STALE_SECONDS < 60
+    from packages_app.indexing.conf import setting
+
+    assert schedule["packages.sweep_index_queue"] + setting("INDEX_CLAIM_STALE_SECONDS") < 60
     assert "packages.sweep_orphan_blobs" in schedule
 
 
