@@ -407,7 +407,7 @@ def issue_user_token(
     Raises VALIDATION_FAILED for a bad name, a past expiry or an inactive user or service account, and
     409 TOKEN_EXISTS when the user already has a token called ``name`` (revoked ones included).
     """
-    check_new_name("name", name)
+    check_new_name("name", name, what="token name")
     if expires_at is not None and expires_at <= timezone.now():
         raise validation_failed("expiresAt", "must be in the future")
     if not user.is_active:
@@ -436,7 +436,7 @@ def issue_group_token(
     The organization must own the group (staff: any group): a token carries whatever the group is
     granted anywhere, so no other organization's admin may mint one.
     """
-    check_new_name("name", name)
+    check_new_name("name", name, what="token name")
     if expires_at is not None and expires_at <= timezone.now():
         raise validation_failed("expiresAt", "must be in the future")
     group = owned_group(organization=organization, group_name=group_name, actor=issuer)
@@ -476,11 +476,11 @@ def revoke_group_token(*, organization: Organization, group_name: str, name: str
 SERVICE_ACCOUNT_PREFIX = "service-account."
 
 
-def check_new_name(field: str, name: str) -> None:
+def check_new_name(field: str, name: str, *, what: str = "name") -> None:
     """A new group or token name: ``^[a-zA-Z0-9_-]+$``, 1 to 100 characters. Existing rows named
     otherwise (before this rule) stay readable, revocable and deletable."""
     if not isinstance(name, str) or not name or len(name) > NAME_MAX_LENGTH:
-        raise validation_failed(field, f"a name of 1 to {NAME_MAX_LENGTH} characters is required")
+        raise validation_failed(field, f"a {what} of 1 to {NAME_MAX_LENGTH} characters is required")
     try:
         validate_name(name)
     except ValidationError as exc:
