@@ -15,7 +15,7 @@ from components_app.models import (
     PackageComponent,
     ProjectDependency,
 )
-from registry.admin_actions import badge, project_filter
+from registry.admin_actions import ReadOnlyAdmin, badge, project_filter
 from registry.admin_display import json_block, source_block, tag_list
 
 
@@ -40,7 +40,7 @@ class SourceDisplayMixin:
 
 
 @admin.register(Component)
-class ComponentAdmin(SourceDisplayMixin, admin.ModelAdmin):
+class ComponentAdmin(SourceDisplayMixin, ReadOnlyAdmin):
     list_display = [
         "name",
         "project",
@@ -77,15 +77,6 @@ class ComponentAdmin(SourceDisplayMixin, admin.ModelAdmin):
     readonly_fields = fields
     change_form_template = "admin/components_app/component/change_form.html"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(versions_total=Count("versions"))
 
@@ -117,7 +108,7 @@ class ComponentAdmin(SourceDisplayMixin, admin.ModelAdmin):
 
 
 @admin.register(ComponentVersion)
-class ComponentVersionAdmin(SourceDisplayMixin, admin.ModelAdmin):
+class ComponentVersionAdmin(SourceDisplayMixin, ReadOnlyAdmin):
     list_display = ["name", "version", "type", "project", "package_version_link", "created_by", "created_at"]
     list_filter = ["type", "component__project__organization", project_filter("component__project")]
     list_select_related = ["component__project__organization", "package_version__package", "created_by"]
@@ -127,15 +118,6 @@ class ComponentVersionAdmin(SourceDisplayMixin, admin.ModelAdmin):
         for f in ComponentVersion._meta.fields
     ]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="project", ordering="component__project__name")
     def project(self, obj):
@@ -150,24 +132,15 @@ class ComponentVersionAdmin(SourceDisplayMixin, admin.ModelAdmin):
 
 
 @admin.register(PackageComponent)
-class PackageComponentAdmin(admin.ModelAdmin):
+class PackageComponentAdmin(ReadOnlyAdmin):
     list_display = ["package_version", "component_version"]
     list_select_related = ["package_version__package", "component_version"]
     search_fields = ["package_version__package__name", "component_version__name"]
     readonly_fields = ["package_version", "component_version"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ProjectDependency)
-class ProjectDependencyAdmin(admin.ModelAdmin):
+class ProjectDependencyAdmin(ReadOnlyAdmin):
     """Browsable only: declaring one goes through the v1 API, whose service refuses cycles."""
 
     list_display = ["project", "depends_on", "version", "created_at"]
@@ -175,28 +148,6 @@ class ProjectDependencyAdmin(admin.ModelAdmin):
     list_select_related = ["project__organization", "depends_on__organization"]
     search_fields = ["project__name", "depends_on__name"]
     readonly_fields = ["project", "depends_on", "version", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that change only through the API's services."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ComponentAsset)

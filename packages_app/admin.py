@@ -28,7 +28,14 @@ from packages_app.services import (
     set_archive_status,
     update_package,
 )
-from registry.admin_actions import DeletedThroughServiceMixin, badge, confirm_then, project_filter, run_each
+from registry.admin_actions import (
+    DeletedThroughServiceMixin,
+    ReadOnlyAdmin,
+    badge,
+    confirm_then,
+    project_filter,
+    run_each,
+)
 from registry.admin_display import json_block, tag_list
 from registry.admin_forms import TagsAsListAdminMixin
 
@@ -42,20 +49,6 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by publishing and indexing: browsable, never typed in, edited or deleted one by
-    one (a deleted used version number would let a number be published again with other bytes)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -101,6 +101,21 @@ def run_each(model_admin, request, queryset: QuerySet, *, run: Callable[[object]
         model_admin.message_user(request, done.format(count=succeeded), messages.SUCCESS)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the API's services (publishing, indexing, uploads): browsable, never typed in,
+    edited or deleted one by one (a deleted used version number would let a number be published again
+    with other bytes; a deleted snapshot would change a published version)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class DeletedThroughServiceMixin:
     """A ModelAdmin whose deletes go through the model's delete service (``delete_with_service``).
 
