@@ -236,7 +236,7 @@ class ComponentSerializer(serializers.Serializer):
     lastPublishedVersion = serializers.IntegerField(source="last_published_version", allow_null=True)
     collectionId = serializers.UUIDField(source="collection_id", allow_null=True, help_text="Null at the root.")
     metadata = serializers.SerializerMethodField()
-    assets = serializers.SerializerMethodField(help_text="Only with ?includeAssets=true: its first 100 assets.")
+    assets = serializers.SerializerMethodField(help_text="With ?includeAssets=true its first 100 assets, else null.")
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
 
@@ -249,7 +249,7 @@ class ComponentSerializer(serializers.Serializer):
             "packageVersions": selectors.package_versions_of_component(component),
         }
 
-    @extend_schema_field(AssetSerializer(many=True, required=False))
+    @extend_schema_field(AssetSerializer(many=True, allow_null=True))
     def get_assets(self, component) -> list[dict] | None:
         rows = getattr(component, "asset_rows", None)
         if rows is None:
@@ -257,12 +257,6 @@ class ComponentSerializer(serializers.Serializer):
         for row in rows:
             row.component = component  # the URL names its project
         return AssetSerializer(rows[:ASSETS_INLINE], many=True, context=self.context).data
-
-    def to_representation(self, instance):
-        body = super().to_representation(instance)
-        if body.get("assets") is None:
-            body.pop("assets", None)
-        return body
 
 
 class StatusChangeSerializer(serializers.Serializer):

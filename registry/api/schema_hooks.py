@@ -1,6 +1,6 @@
 """drf-spectacular post-processing: the errors every operation can answer, in its surface's envelope.
 
-Views document the errors particular to them; the ones any request can meet (a bad parameter, no or an
+Views document the errors particular to them; the ones any request can meet (a bad parameter, a body in a media type it does not read, no or an
 expired token, something not found or not readable, a rate limit, a backing service down, a full disk
 for uploads) are added here once, so no operation's documentation can forget one. Views' own
 descriptions are kept; only missing status codes are added.
@@ -34,6 +34,9 @@ COMMON = {
     "503": "DATABASE_UNAVAILABLE or STORAGE_UNAVAILABLE: a backing service is down; retry later",
 }
 WRITES = {"403": "FORBIDDEN: the caller may read but not change this, or the token is read-only"}
+BODIES = {
+    "415": "UNSUPPORTED_MEDIA_TYPE: the body's Content-Type is not one this operation reads, or it cannot be parsed as one",
+}
 UPLOADS = {
     "413": "PAYLOAD_TOO_LARGE: the request body is over the size limit",
     "507": "INSUFFICIENT_STORAGE: no room to receive or store the file right now; retry later",
@@ -62,6 +65,8 @@ def document_common_errors(result, generator, request, public):
             if method != "get":
                 wanted.update(WRITES)
             body_types = operation.get("requestBody", {}).get("content", {})
+            if body_types:
+                wanted.update(BODIES)
             if "multipart/form-data" in body_types:
                 wanted.update(UPLOADS)
             responses = operation.setdefault("responses", {})

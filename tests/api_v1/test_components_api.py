@@ -39,7 +39,7 @@ def test_creating_a_component_answers_201_with_a_draft_compiled_by_the_hook(api,
     }
     assert set(body) == {
         "id", "name", "title", "description", "type", "status", "content", "compiled", "schema",
-        "version", "lastPublishedVersion", "collectionId", "metadata", "createdAt", "updatedAt",
+        "version", "lastPublishedVersion", "collectionId", "metadata", "assets", "createdAt", "updatedAt",
     }  # fmt: skip
 
 

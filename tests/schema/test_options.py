@@ -11,7 +11,13 @@ pytestmark = pytest.mark.django_db
 def test_options_on_every_api_route_answers_200(seeded, client_for, user, grant):
     grant(seeded["acme"]["organization"], "admin", user=user)
     client = client_for(user)
-    values = {**PATH_VALUES, "componentId": str(seeded["acme"]["component"].pk)}
+    acme = seeded["acme"]
+    values = {
+        **PATH_VALUES,
+        "componentId": str(acme["component"].pk),
+        "assetId": str(acme["asset"].pk),
+        "collectionId": str(acme["collection"].pk),
+    }
     failures = []
     for name in sorted({operation.name for operation in api_operations()}):
         operation = next(op for op in api_operations() if op.name == name)
