@@ -222,9 +222,11 @@ def check_package_metadata(*, project: Project, name: str, changes: PackageChang
         candidate = Package(
             project=project, name=name, resource_identifier=f"{project.organization.name}/{project.name}/{name}"
         )
-    changes.apply(candidate)
-    full_clean_or_raise(candidate, field_names=PACKAGE_FIELDS, check_unique=False)
-    if changes.resource_identifier is not None:
+    if changes.apply(candidate) or existing is None:  # an unchanged existing package has nothing to check
+        full_clean_or_raise(candidate, field_names=PACKAGE_FIELDS, check_unique=False)
+    if changes.resource_identifier is not None and (
+        existing is None or changes.resource_identifier != existing.resource_identifier
+    ):
         holders = Package.objects.filter(resource_identifier=changes.resource_identifier)
         if existing is not None:
             holders = holders.exclude(pk=existing.pk)

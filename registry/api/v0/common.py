@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from registry.access import GrantSnapshot, require
 from registry.api.pagination import V0Pagination
-from registry.api.v0.streaming import streamed_list
+from registry.api.v0.streaming import whole_list
 from registry.authentication import is_read_only
 from registry.errors import RegistryError, not_found, validation_failed
 from registry.models import Organization, Project
@@ -198,12 +198,12 @@ class V0View(GenericAPIView):
 
     def paginated(self, items, serializer_class, *, context: dict | None = None):
         """A v0 list: with ``?page`` or ``?limit``, that page (``X-Total-Count``, ``Link``); without them,
-        every item, streamed as one JSON array (see ``streaming``). The browsable API renders the whole
+        every item, as one JSON array written in chunks (see ``streaming``). The browsable API renders the whole
         list as a page of HTML instead."""
         context = {"request": self.request, **(context or {})}
         if self.wants_pages():
             page = self.paginate_queryset(items)
             return self.get_paginated_response(serializer_class(page, many=True, context=context).data)
         if getattr(self.request.accepted_renderer, "format", "json") == "json":
-            return streamed_list(items, serializer_class, context=context)
+            return whole_list(self.request, items, serializer_class, context=context)
         return Response(serializer_class(items, many=True, context=context).data)

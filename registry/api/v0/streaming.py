@@ -1,21 +1,27 @@
-"""Whole v0 lists, streamed: a JSON array written chunk by chunk, so a list of any length costs constant
-memory and the same queries as a list of one.
+"""Whole v0 lists: a JSON array written chunk by chunk, so a list of any length costs constant memory
+and the same queries as a list of one.
 
 Credible documents its lists as plain arrays; a client reading one must get every item, not a first page.
 Without ``?page``/``?limit`` a v0 list is therefore the whole list, written from ``QuerySet.iterator`` (a
 server-side cursor on PostgreSQL) in chunks of ``CHUNK_SIZE`` rows, each chunk serialized on its own (a
-queryset's ``prefetch_related`` runs per chunk).
+queryset's ``prefetch_related`` runs per chunk). The array is spooled (in memory up to
+``SPOOL_IN_MEMORY_BYTES``, then to a temporary file) while it is hashed, so the answer carries an ``ETag``
+like every other read and a matching ``If-None-Match`` is a 304; the spool is then streamed out.
 """
 
+import hashlib
 import json
+import tempfile
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, HttpResponse
+from django.utils.cache import get_conditional_response
 from rest_framework.utils.encoders import JSONEncoder
 
 CHUNK_SIZE = 500
+SPOOL_IN_MEMORY_BYTES = 1024 * 1024
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -39,5 +45,20 @@ def json_array(items: Iterable, serializer_class, *, context: dict | None = None
     yield b"]"
 
 
-def streamed_list(items: Iterable, serializer_class, *, context: dict | None = None) -> StreamingHttpResponse:
-    return StreamingHttpResponse(json_array(items, serializer_class, context=context), content_type="application/json")
+def whole_list(request, items: Iterable, serializer_class, *, context: dict | None = None) -> HttpResponse:
+    """The whole list as one JSON array, with a strong ``ETag`` (sha256 of the bytes); 304 when it matches."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115 (FileResponse closes it)
+    digest = hashlib.sha256()
+    for part in json_array(items, serializer_class, context=context):
+        digest.update(part)
+        spool.write(part)
+    etag = f'"{digest.hexdigest()}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        spool.close()
+        not_modified["ETag"] = etag
+        return not_modified
+    spool.seek(0)
+    response = FileResponse(spool, content_type="application/json")  # closes the spool once sent
+    response["ETag"] = etag
+    return response
