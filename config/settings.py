@@ -270,7 +270,9 @@ CELERY_ENQUEUE_WAIT_SECONDS = env_float("CELERY_ENQUEUE_WAIT_SECONDS", 2)
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # One queue name per deployment (or per real-worker test run, so concurrent runs never share tasks).
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
-INDEX_SWEEP_INTERVAL_SECONDS = env_int("INDEX_SWEEP_INTERVAL_SECONDS", 30)  # with a 20 s stale claim: re-indexed within a minute
+INDEX_SWEEP_INTERVAL_SECONDS = env_int(
+    "INDEX_SWEEP_INTERVAL_SECONDS", 30
+)  # with a 20 s stale claim: re-indexed within a minute
 INDEX_SWEEP_UNKNOWN_AFTER_SECONDS = env_int("INDEX_SWEEP_UNKNOWN_AFTER_SECONDS", 60)
 INDEX_SWEEP_BATCH_SIZE = env_int("INDEX_SWEEP_BATCH_SIZE", 200)
 CELERY_BEAT_SCHEDULE = {

@@ -235,9 +235,7 @@ def test_revoking_a_revoked_token_again_is_a_204_that_changes_nothing(org_admin,
     assert ApiToken.objects.get(name="ci").revoked_at == first
 
 
-def test_a_token_whose_name_holds_a_slash_is_refused_now_and_an_older_one_is_revoked_by_that_name(
-    org_admin, analysts
-):
+def test_a_token_whose_name_holds_a_slash_is_refused_now_and_an_older_one_is_revoked_by_that_name(org_admin, analysts):
     response = org_admin.post(f"{ORG}/groups/analysts/tokens?name=deploy/prod")
     assert (response.status_code, list(response.json()["details"]["fields"])) == (400, ["name"])
     issue_token(user=service_account_for(analysts), group=analysts, name="deploy/prod")  # from before the rule
