@@ -39,7 +39,9 @@ def publish_together(project, author, versions: list[str]) -> list:
 @pytest.fixture
 def project_with_drafts(project, user):
     for name in ("Card", "Page", "Hero"):
-        services.create_component(project=project, name=name, type="view", content=f"{name.lower()}()", author=user)
+        services.create_component(
+            project=project, name=name, type="view", content=bindjs(f"{name.lower()}()"), author=user
+        )
     return project
 
 
