@@ -346,6 +346,23 @@ def purge_components_of_projects(*, projects, what: str = "") -> None:
     Component.objects.filter(project__in=projects).delete()
 
 
+def _snapshot(component: Component, *, number: int, author, package_version: Version | None) -> ComponentVersion:
+    """The immutable version ``number`` of ``component`` as it stands now (not saved)."""
+    return ComponentVersion(
+        component=component,
+        version=number,
+        name=component.name,
+        type=component.type,
+        content=component.content,
+        compiled=component.compiled,
+        schema=component.schema,
+        title=component.title,
+        description=component.description,
+        created_by=author,
+        package_version=package_version,
+    )
+
+
 @transaction.atomic
 def publish_component(*, component: Component, author) -> Component:
     """Publish one component on its own: an immutable version ``lastPublishedVersion + 1`` (1 if never
@@ -368,19 +385,7 @@ def publish_component(*, component: Component, author) -> Component:
             details={"currentStatus": component.status, "hint": hint},
         )
     number = (component.last_published_version or 0) + 1
-    snapshot = ComponentVersion(
-        component=component,
-        version=number,
-        name=component.name,
-        type=component.type,
-        content=component.content,
-        compiled=component.compiled,
-        schema=component.schema,
-        title=component.title,
-        description=component.description,
-        created_by=author,
-        package_version=None,
-    )
+    snapshot = _snapshot(component, number=number, author=author, package_version=None)
     snapshot.full_clean(validate_constraints=False)
     snapshot.save()
     component.status = ComponentStatus.PUBLISHED
@@ -800,22 +805,7 @@ def publish_package(*, project: Project, version: str, description: str = "", ta
 
     republished = [c for c in components if c.status != ComponentStatus.PUBLISHED]
     ComponentVersion.objects.bulk_create(
-        [
-            ComponentVersion(
-                component=c,
-                version=numbers[c.pk],
-                name=c.name,
-                type=c.type,
-                content=c.content,
-                compiled=c.compiled,
-                schema=c.schema,
-                title=c.title,
-                description=c.description,
-                created_by=author,
-                package_version=new_version,
-            )
-            for c in republished
-        ]
+        [_snapshot(c, number=numbers[c.pk], author=author, package_version=new_version) for c in republished]
     )
     # One UPDATE for all of them; the numbers are computed in SQL from the rows we hold locked.
     Component.objects.filter(pk__in=[c.pk for c in republished]).update(
