@@ -559,8 +559,9 @@ class _Parser:
         if self.is_punct(self.peek(), "}"):
             self.i += 1
 
-    def source_block(self, scope: MalloySymbol | None) -> None:
-        """``{ dimension: ... measure: ... join_one: ... view: ... rename: ... }``."""
+    def block_statements(self):
+        """Each statement keyword of a ``{ ... }`` block with the annotations before it, the keyword consumed;
+        the caller reads the statement. Enters the block first and leaves it when the iteration ends."""
         if not self.enter():
             return
         while (token := self.peek()) is not None and not self.is_punct(token, "}"):
@@ -577,7 +578,12 @@ class _Parser:
             if token.value in MODEL_KEYWORDS:  # an unclosed block: the model's statements go on
                 break
             self.i += 1
-            value = token.value
+            yield token.value, notes
+        self.leave()
+
+    def source_block(self, scope: MalloySymbol | None) -> None:
+        """``{ dimension: ... measure: ... join_one: ... view: ... rename: ... }``."""
+        for value, notes in self.block_statements():
             if value in ("dimension", "measure"):
                 self.definitions(value, scope, notes)
             elif value in ("join_one", "join_many", "join_cross"):
@@ -590,27 +596,10 @@ class _Parser:
                 self.definitions("field", scope, notes)
             else:
                 self.skip_statement()
-        self.leave()
 
     def query_block(self, scope: MalloySymbol | None) -> None:
         """``{ group_by: ... aggregate: ... nest: ... extend: { ... } ... }``."""
-        if not self.enter():
-            return
-        while (token := self.peek()) is not None and not self.is_punct(token, "}"):
-            notes = self.notes()
-            token = self.peek()
-            if token is None or self.is_punct(token, "}"):
-                break
-            if token.kind != "keyword":
-                self.i += 1
-                if token.kind == "punct" and token.value in _CLOSERS:
-                    self.i -= 1
-                    self.skip_balanced()
-                continue
-            if token.value in MODEL_KEYWORDS:  # an unclosed block: the model's statements go on
-                break
-            self.i += 1
-            value = token.value
+        for value, notes in self.block_statements():
             if value in ("group_by", "aggregate", "calculate", "select", "project", "declare"):
                 self.field_list(scope, notes)
             elif value == "nest":
@@ -621,7 +610,6 @@ class _Parser:
                 self.source_block(scope)
             else:
                 self.skip_statement()
-        self.leave()
 
     def skip_statement(self) -> None:
         """Up to the next statement keyword, annotation or the end of the block."""
