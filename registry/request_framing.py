@@ -5,7 +5,9 @@
   de-chunks the body and marks its end (gunicorn sets ``wsgi.input_terminated``), ``TerminatedBodyWithLength``
   spools it and hands Django its length, so it is processed like any other; where it cannot (Django's
   development server), it is refused with ``411 LENGTH_REQUIRED`` before anything reads it. A spooled body
-  over the upload limit is ``413 PAYLOAD_TOO_LARGE``.
+  over the upload limit is ``413 PAYLOAD_TOO_LARGE``. Only ``chunked`` alone is accepted: gunicorn passes
+  ``gzip, chunked`` (and ``deflate``, ``compress``) through still compressed, so any other coding is
+  ``501 UNSUPPORTED_TRANSFER_CODING``, as gunicorn answers the codings it does not know.
 - A request target (path and query string) longer than ``REGISTRY_MAX_REQUEST_TARGET_BYTES`` is
   ``414 URI_TOO_LONG``. gunicorn lets long request lines through to here (``limit_request_line = 0`` in
   config/gunicorn.conf.py) so that this answer, not its HTML page, is what clients get.
@@ -20,8 +22,15 @@ from registry.api.envelopes import is_api_path
 from registry.api.exceptions import json_error
 
 LENGTH_REQUIRED = "Send the request body with a Content-Length header; chunked transfer encoding is not accepted."
+UNSUPPORTED_TRANSFER_CODING = (
+    "Unsupported transfer coding: {coding!r}. Send the body with Content-Length, or Transfer-Encoding: chunked alone."
+)
 BODY_TOO_LARGE = "registry.body_too_large"  # set in the WSGI environ by TerminatedBodyWithLength
 SPOOL_CHUNK = 1024 * 1024
+
+
+def is_chunked_alone(transfer_encoding: str) -> bool:
+    return transfer_encoding.strip(" \t").lower() == "chunked"
 
 
 class TerminatedBodyWithLength:
@@ -36,7 +45,7 @@ class TerminatedBodyWithLength:
 
     def __call__(self, environ, start_response):
         if (
-            environ.get("HTTP_TRANSFER_ENCODING")
+            is_chunked_alone(environ.get("HTTP_TRANSFER_ENCODING", ""))
             and not environ.get("CONTENT_LENGTH")
             and environ.get("wsgi.input_terminated")
         ):
@@ -68,7 +77,10 @@ class RequestFramingMiddleware:
         if request.META.get(BODY_TOO_LARGE):
             message = f"The request body is larger than the {settings.REGISTRY_MAX_UPLOAD_BYTES} byte upload limit."
             return self._refuse(request, "PAYLOAD_TOO_LARGE", message, 413)
-        if request.META.get("HTTP_TRANSFER_ENCODING"):
+        if coding := request.META.get("HTTP_TRANSFER_ENCODING"):
+            if not is_chunked_alone(coding):
+                message = UNSUPPORTED_TRANSFER_CODING.format(coding=coding)
+                return self._refuse(request, "UNSUPPORTED_TRANSFER_CODING", message, 501)
             return self._refuse(request, "LENGTH_REQUIRED", LENGTH_REQUIRED, 411)
         limit = settings.REGISTRY_MAX_REQUEST_TARGET_BYTES
         target = len(request.META.get("PATH_INFO", "").encode()) + len(request.META.get("QUERY_STRING", "").encode())

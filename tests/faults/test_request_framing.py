@@ -43,6 +43,16 @@ def test_a_chunked_request_to_v1_is_411_in_the_v1_envelope(client):
 
 
 @pytest.mark.django_db
+def test_a_transfer_coding_other_than_chunked_alone_is_501_in_the_v1_envelope(client):
+    response = client.post(
+        "/v1/organizations/acme/projects/finance/packages", data=b"{}", content_type="application/json",
+        HTTP_TRANSFER_ENCODING="gzip, chunked",
+    )  # fmt: skip
+    assert response.status_code == 501
+    assert response.json()["error"]["code"] == "UNSUPPORTED_TRANSFER_CODING"
+
+
+@pytest.mark.django_db
 def test_a_request_target_over_the_limit_is_414_in_the_envelope(as_viewer, settings):
     response = as_viewer.get(f"{BASE}/packages", {"q": "x" * settings.REGISTRY_MAX_REQUEST_TARGET_BYTES})
     assert response.status_code == 414
