@@ -10,7 +10,9 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 # Threads let one worker overlap a slow upload or download with other requests.
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
-worker_class = "gthread"
+# gunicorn's threaded worker (gthread), whose answers to requests gunicorn refuses itself (malformed, 431
+# header fields too large, 501 unknown transfer coding) are the API's JSON envelope, not an HTML page.
+worker_class = "config.gunicorn_worker.ApiEnvelopeWorker"
 # A keep-alive connection stays with the worker that accepted it, and a worker that wakes first can
 # accept a whole burst of them: all of a client's connections then share one process (one core for
 # Python) while the others idle. Capping each worker's connections spreads them out. (gunicorn keeps at

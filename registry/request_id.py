@@ -14,14 +14,17 @@ _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 
+def choose_request_id(incoming: str) -> str:
+    """The client's ``X-Request-ID`` when it is safe to log verbatim, else a new one."""
+    return incoming if _VALID.match(incoming) else uuid.uuid4().hex
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        # A client-chosen id is kept only when it is safe to log verbatim.
-        request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
+        request_id = choose_request_id(request.headers.get(REQUEST_ID_HEADER, ""))
         request.request_id = request_id
         token = current_request_id.set(request_id)
         try:

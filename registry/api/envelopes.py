@@ -20,3 +20,8 @@ def error_body(path: str, code: str, message: str, details: dict[str, Any] | Non
     if details:
         body["details"] = details
     return body
+
+
+def error_body_for_either_surface(code: str, message: str) -> dict[str, Any]:
+    """Both envelopes' fields in one body, for a refusal given before the request's path was read."""
+    return {**error_body("/api/", code, message), **error_body(V1_PREFIX, code, message)}

@@ -5,6 +5,7 @@ overrides variables (a ``DATABASE_URL`` at a hung listener, a ``REDIS_URL``...).
 management command in the same environment.
 """
 
+import http.client
 import json
 import os
 import signal
@@ -77,6 +78,15 @@ class LiveServer:
 
     def get(self, path: str, **kwargs) -> Response:
         return self.request("GET", path, **kwargs)
+
+    def send_raw(self, data: bytes, timeout=60) -> Response:
+        """Send ``data`` as it is (a request no HTTP library would write) and read the answer."""
+        host, port = self.url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+            sock.sendall(data)
+            answer = http.client.HTTPResponse(sock)
+            answer.begin()
+            return Response(answer.status, dict(answer.getheaders()), answer.read())
 
     def manage(self, *args: str) -> str:
         return manage(self.env, *args)
