@@ -141,8 +141,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Every wait on PostgreSQL is bounded: a server that accepts the connection and never answers costs a
     # request DATABASE_CONNECT_TIMEOUT (then 503 DATABASE_UNAVAILABLE), not a thread for good; a statement
     # the server runs longer than DATABASE_STATEMENT_TIMEOUT is cancelled by the server (0: no limit, e.g.
-    # behind a pooler that refuses startup options).
+    # behind a pooler that refuses startup options). A server that stops answering on an open connection
+    # answers no statement timeout either: past DATABASE_CLIENT_TIMEOUT this process drops the connection
+    # itself (registry/postgresql/base.py); a little above the statement timeout, so the server's own
+    # answer comes first whenever it can. 0: wait as long as TCP does.
     _statement_timeout_ms = int(env_float("DATABASE_STATEMENT_TIMEOUT", 30) * 1000)
+    DATABASES["default"]["ENGINE"] = "registry.postgresql"
+    DATABASES["default"]["CLIENT_TIMEOUT"] = env_float(
+        "DATABASE_CLIENT_TIMEOUT", (_statement_timeout_ms or 30_000) / 1000 + 5
+    )
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3),  # libpq's unit: whole seconds, at least 2
         **({"options": f"-c statement_timeout={_statement_timeout_ms}"} if _statement_timeout_ms else {}),

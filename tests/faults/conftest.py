@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 
 from tests.api_v0.conftest import as_modeler, as_viewer, modeler, viewer  # noqa: F401
-from tests.faults.hung import HungService
+from tests.faults.hung import HungService, StallingProxy
 
 NEVER_ANSWERED_AFTER_SECONDS = 90
 
@@ -102,3 +102,65 @@ def gunicorn_registry(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def stalling_postgresql():
+    """A ``StallingProxy`` in front of the test database's PostgreSQL server (tests/faults/hung.py)."""
+    from django.db import connections
+
+    settings_dict = connections["default"].settings_dict
+    if settings_dict["HOST"] not in ("127.0.0.1", "localhost"):
+        pytest.skip("the stalling proxy relays to 127.0.0.1 only")
+    proxy = StallingProxy(int(settings_dict["PORT"] or 5432))
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def through_stalling_proxy(db, stalling_postgresql):
+    """The alias of a connection to the test database through ``stalling_postgresql``, with a 1 s client timeout."""
+    from django.db import connections
+
+    from registry.postgresql.base import DatabaseWrapper
+
+    alias = "through_stalling_proxy"
+    settings_dict = connections["default"].settings_dict
+    connections[alias] = DatabaseWrapper(
+        {
+            **settings_dict,
+            "OPTIONS": {**settings_dict["OPTIONS"]},
+            "PORT": stalling_postgresql.port,
+            "CLIENT_TIMEOUT": 1,
+        },
+        alias,
+    )
+    yield alias
+    connections[alias].close()
+    del connections[alias]
+
+
+@pytest.fixture
+def registry_through_stalling_proxy(transactional_db, stalling_postgresql, tmp_path):
+    """gunicorn (one thread, so every request uses the one connection it keeps) on the test database through
+    ``stalling_postgresql``, with a 1 s client timeout; ``.token`` reads there."""
+    from django.db import connections
+
+    from tests.factories import UserFactory, make_token
+    from tests.faults.live import base_environment, start_gunicorn
+
+    settings_dict = connections["default"].settings_dict
+    password = f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
+    env = base_environment(
+        tmp_path,
+        DATABASE_URL=(
+            f"postgres://{settings_dict['USER']}{password}@127.0.0.1:{stalling_postgresql.port}/{settings_dict['NAME']}"
+        ),
+        DATABASE_CONN_MAX_AGE="60",
+        DATABASE_CONNECT_TIMEOUT="2",
+        DATABASE_CLIENT_TIMEOUT="1",
+    )
+    server = start_gunicorn(env, tmp_path / "gunicorn.log", threads=1)
+    server.token = make_token(UserFactory())
+    yield server
+    server.stop()

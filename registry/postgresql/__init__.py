@@ -1,0 +1,1 @@
+"""The PostgreSQL database backend (``ENGINE = "registry.postgresql"``): Django's, with bounded waits."""
