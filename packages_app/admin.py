@@ -18,6 +18,8 @@ from packages_app.models import (
     IndexStatus,
     LockEntry,
     Package,
+    PackageGrant,
+    PackagePermissionRequest,
     UsedVersionNumber,
     Version,
 )
@@ -28,6 +30,7 @@ from packages_app.services import (
     set_archive_status,
     update_package,
 )
+from registry.admin import GrantAdmin, GrantPrincipalFilter, PermissionRequestAdmin
 from registry.admin_actions import (
     DeletedThroughServiceMixin,
     ReadOnlyAdmin,
@@ -37,7 +40,7 @@ from registry.admin_actions import (
     run_each,
 )
 from registry.admin_display import json_block, tag_list
-from registry.admin_forms import TagsAsListAdminMixin
+from registry.admin_forms import GrantAdminForm, TagsAsListAdminMixin
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -153,6 +156,49 @@ class PackageAdmin(TagsAsListAdminMixin, DeletedThroughServiceMixin, admin.Model
         obj = self.get_object(request, object_id)
         extra = {"version_history": version_history(obj)} if obj is not None else {}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+
+class PackageGrantAdminForm(GrantAdminForm):
+    scope_fields = ("package",)
+
+    class Meta:
+        model = PackageGrant
+        fields = ["package", "user", "group", "role"]
+        help_texts = {"user": "Choose a user or a group, not both."}
+
+
+@admin.register(PackageGrant)
+class PackageGrantAdmin(GrantAdmin):
+    """Grants on one package (those on its project and organization are under Registry: Grants)."""
+
+    form = PackageGrantAdminForm
+    list_filter = ["role", GrantPrincipalFilter]
+    list_select_related = ["package__project__organization", "user", "group"]
+    search_fields = ["user__username", "user__email", "group__name", "package__name"]
+    autocomplete_fields = ["package", "user", "group"]
+    fieldsets = [
+        ("Where", {"fields": ["package"]}),
+        ("Who", {"fields": ["user", "group"]}),
+        (None, {"fields": ["role"]}),
+    ]
+
+
+@admin.register(PackagePermissionRequest)
+class PackagePermissionRequestAdmin(PermissionRequestAdmin):
+    list_select_related = ["user", "package__project__organization", "decided_by"]
+    search_fields = ["user__username", "user__email", "message", "package__name"]
+    fields = [
+        "user",
+        "role",
+        "package",
+        "message",
+        "status",
+        "decided_by",
+        "decided_at",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
 
 
 @admin.register(Version)

@@ -10,6 +10,14 @@ class PackagesAppConfig(AppConfig):
         from packages_app.services import outside_dependents, release_packages_of_projects
         from registry import hooks
 
+        hooks.register_grants_inside_projects(
+            hooks.GrantsInsideProjects(
+                item_model=models.Package,
+                field="package",
+                grant_model=models.PackageGrant,
+                request_model=models.PackagePermissionRequest,
+            )
+        )
         hooks.register_projects_deletion_step(release_packages_of_projects)
         hooks.register_projects_deletion_blocker(
             lambda projects: [

@@ -8,7 +8,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from registry.access import visible_q
-from registry.models import Project, TimestampedModel, name_field, name_is_valid
+from registry.models import (
+    PROJECT_ROLES,
+    GrantFields,
+    PermissionRequestFields,
+    Project,
+    TimestampedModel,
+    name_field,
+    name_is_valid,
+    one_pending_request_per_user,
+)
 from registry.naming import RESOURCE_IDENTIFIER_PATTERN, VERSION_PATTERN, validate_resource_identifier
 
 
@@ -174,6 +183,47 @@ class Package(TimestampedModel):
     @property
     def reference(self) -> str:
         return f"{self.project.organization.name}/{self.project.name}/{self.name}"
+
+
+class PackageGrant(GrantFields):
+    """A role on one package (viewer, modeler or admin), given to one user or one group.
+
+    Registered with ``registry.hooks`` (``PackagesAppConfig.ready``), so the one access rule in
+    ``registry.access`` counts it beside the grants on organizations and projects.
+    """
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="grants")
+
+    class Meta(GrantFields.Meta):
+        constraints = [
+            *GrantFields.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in PROJECT_ROLES]), name="packagegrant_role_fits_scope"
+            ),
+            models.UniqueConstraint(
+                "package", "user", name="packagegrant_unique_user", condition=Q(user__isnull=False)
+            ),
+            models.UniqueConstraint(
+                "package", "group", name="packagegrant_unique_group", condition=Q(group__isnull=False)
+            ),
+        ]
+
+    @property
+    def scope(self):
+        return self.package
+
+
+class PackagePermissionRequest(PermissionRequestFields):
+    """A request for a role on one package."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="permission_requests")
+
+    class Meta(PermissionRequestFields.Meta):
+        constraints = [one_pending_request_per_user("package", prefix="packagepermissionrequest")]
+
+    @property
+    def scope(self):
+        return self.package
 
 
 class VersionQuerySet(models.QuerySet):

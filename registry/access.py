@@ -1,16 +1,30 @@
 """Who may do what: the one place roles are evaluated.
 
 A grant on an organization reaches its projects and packages; a grant on a project reaches its packages.
+Grants on organizations and projects are ``registry.models.Grant``; grants on packages are kept by the
+packages app (``PackageGrant``), which registers them in ``registry.hooks``: this module counts both.
 Staff may do everything. Reads that a caller may not make answer 404 (the thing does not exist for
 them); writes they may read but not make answer 403.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import Group
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q, Value
 from django.utils.functional import cached_property
 
 from registry.errors import RegistryError
-from registry.models import ROLE_RANK, Grant, GroupMembership, MemberStatus, Organization, Project, Role
+from registry.hooks import grants_inside
+from registry.models import (
+    ROLE_RANK,
+    Grant,
+    GroupMembership,
+    MemberStatus,
+    Organization,
+    PermissionRequest,
+    Project,
+    Role,
+)
 
 READ = 1
 WRITE = 2  # publish, edit
@@ -49,6 +63,33 @@ def scope_of(obj) -> tuple[int, int | None, int | None]:
     return scope
 
 
+@dataclass(frozen=True)
+class GrantPlace:
+    """Where the grants and permission requests on one resource are kept: the models and the field
+    naming the resource (organizations and projects here; packages in the app registered for them)."""
+
+    grant_model: type
+    request_model: type
+    field: str
+
+    def grants(self, scope):
+        return self.grant_model.objects.filter(**{self.field: scope})
+
+    def requests(self, scope):
+        return self.request_model.objects.filter(**{self.field: scope})
+
+
+def grant_place(scope) -> GrantPlace:
+    if isinstance(scope, Organization):
+        return GrantPlace(Grant, PermissionRequest, "organization")
+    if isinstance(scope, Project):
+        return GrantPlace(Grant, PermissionRequest, "project")
+    inside = grants_inside(scope)
+    if inside is None:
+        raise TypeError(f"nothing is granted on a {type(scope).__name__}")
+    return GrantPlace(inside.grant_model, inside.request_model, inside.field)
+
+
 def visible_q(
     user, *, organization: str, project: str | None = None, package: str | None = None, below: bool = True
 ) -> Q:
@@ -64,20 +105,22 @@ def visible_q(
     if not (user.is_authenticated and user.is_active):
         return Q(pk__in=[])
     grants = Grant.objects.filter(principal_q(user))
-    on_organizations = grants.filter(organization__isnull=False).values("organization_id")
+    readable = Q(**{f"{organization}__in": grants.filter(organization__isnull=False).values("organization_id")})
     on_projects = grants.filter(project__isnull=False)
-    on_packages = grants.filter(package__isnull=False)
-    readable = Q(**{f"{organization}__in": on_organizations})
     if project is not None:
         readable |= Q(**{f"{project}__in": on_projects.values("project_id")})
     elif below:
         readable |= Q(**{f"{organization}__in": on_projects.values("project__organization_id")})
+    inside = grants_inside()
+    if inside is None:
+        return readable
+    on_items = inside.grant_model.objects.filter(principal_q(user))
     if package is not None:
-        readable |= Q(**{f"{package}__in": on_packages.values("package_id")})
+        readable |= Q(**{f"{package}__in": on_items.values(f"{inside.field}_id")})
     elif below and project is not None:
-        readable |= Q(**{f"{project}__in": on_packages.values("package__project_id")})
+        readable |= Q(**{f"{project}__in": on_items.values(f"{inside.field}__project_id")})
     elif below:
-        readable |= Q(**{f"{organization}__in": on_packages.values("package__project__organization_id")})
+        readable |= Q(**{f"{organization}__in": on_items.values(f"{inside.field}__project__organization_id")})
     return readable
 
 
@@ -127,14 +170,20 @@ class GrantSnapshot:
         """(projects, organizations) holding a package or project granted to the user: one query."""
         if not (self.projects or self.packages):
             return set(), set()
-        rows = Grant.objects.filter(self._principal).filter(Q(project__isnull=False) | Q(package__isnull=False))
+        rows = Grant.objects.filter(self._principal, project__isnull=False).values_list(
+            null_id(), "project__organization_id"
+        )
+        inside = grants_inside()
+        if inside is not None:
+            items = inside.grant_model.objects.filter(self._principal).values_list(
+                f"{inside.field}__project_id", f"{inside.field}__project__organization_id"
+            )
+            rows = rows.order_by().union(items.order_by(), all=True)
         projects, organizations = set(), set()
-        for project_org, package_project, package_org in rows.values_list(
-            "project__organization_id", "package__project_id", "package__project__organization_id"
-        ):
-            if package_project is not None:
-                projects.add(package_project)
-            organizations.add(project_org if project_org is not None else package_org)
+        for project, organization in rows:
+            if project is not None:
+                projects.add(project)
+            organizations.add(organization)
         return projects, organizations
 
     @property
@@ -175,15 +224,23 @@ class GrantSnapshot:
         return False
 
 
+def null_id():
+    """NULL in a column of ids: the unused places of one kind of grant, in a union with the other."""
+    return Value(None, output_field=BigIntegerField())
+
+
 def _grants_of(user) -> list[tuple]:
-    """(role, organization id, project id, package id) of every grant the user holds, directly or by group."""
+    """(role, organization id, project id, package id) of every grant the user holds, directly or by
+    group: one query (a union) whatever the kinds of grant."""
     # No joins: most judgments need only these ranks. Where the objects granted below sit is looked up
     # when a question needs it (see GrantSnapshot.organizations_below).
-    return list(
-        Grant.objects.filter(principal_q(user))
-        .order_by()
-        .values_list("role", "organization_id", "project_id", "package_id")
-    )
+    principal = principal_q(user)
+    rows = Grant.objects.filter(principal).order_by().values_list("role", "organization_id", "project_id", null_id())
+    inside = grants_inside()
+    if inside is not None:
+        items = inside.grant_model.objects.filter(principal).order_by()
+        rows = rows.union(items.values_list("role", null_id(), null_id(), f"{inside.field}_id"), all=True)
+    return list(rows)
 
 
 def require(user, obj, needed: int, *, read_only_token: bool = False, grants: GrantSnapshot | None = None) -> None:
@@ -236,3 +293,8 @@ def may_manage_group(user, *, organization, group, grants: GrantSnapshot) -> boo
     admins, and the group's own ``admin`` members. Creating, deleting and minting tokens stay with the
     organization's admins."""
     return grants.rank(organization) >= ADMIN or is_group_admin(user, group)
+
+
+def holds_any_grant(user) -> bool:
+    """Whether ``user`` holds a role anywhere (directly or through a group)."""
+    return bool(_grants_of(user))

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from registry import hooks
 from registry.admin_actions import DeletedThroughServiceMixin, badge, confirm_then
-from registry.admin_forms import GrantAdminForm, IssueTokenForm, principal_label
+from registry.admin_forms import GrantAdminForm, IssueTokenForm
 from registry.errors import RegistryError
 from registry.models import (
     ApiToken,
@@ -112,10 +112,10 @@ class GrantScopeFilter(admin.SimpleListFilter):
     parameter_name = "scope"
 
     def lookups(self, request, model_admin):
-        return [("organization", "an organization"), ("project", "a project"), ("package", "a package")]
+        return [("organization", "an organization"), ("project", "a project")]
 
     def queryset(self, request, queryset):
-        if self.value() in ("organization", "project", "package"):
+        if self.value() in ("organization", "project"):
             return queryset.filter(**{f"{self.value()}__isnull": False})
         return queryset
 
@@ -135,34 +135,29 @@ class GrantPrincipalFilter(admin.SimpleListFilter):
 
 @admin.register(Grant)
 class GrantAdmin(admin.ModelAdmin):
+    """Grants on organizations and projects; ``PackageGrantAdmin`` (packages app) shows a package's."""
+
     form = GrantAdminForm  # a duplicate or misshapen grant is explained in words, not by constraint name
-    # One column for who and one for where: the five nullable foreign keys made the list too wide to read.
+    # One column for who and one for where: the nullable foreign keys made the list too wide to read.
     list_display = ["principal", "role", "scope", "created_at"]
     list_display_links = ["principal"]
     list_filter = ["role", GrantScopeFilter, GrantPrincipalFilter]
-    list_select_related = ["organization", "project__organization", "package__project__organization", "user", "group"]
-    search_fields = [
-        "user__username",
-        "user__email",
-        "group__name",
-        "organization__name",
-        "project__name",
-        "package__name",
-    ]
-    autocomplete_fields = ["organization", "project", "package", "user", "group"]
+    list_select_related = ["organization", "project__organization", "user", "group"]
+    search_fields = ["user__username", "user__email", "group__name", "organization__name", "project__name"]
+    autocomplete_fields = ["organization", "project", "user", "group"]
     fieldsets = [
-        ("Where", {"fields": ["organization", "project", "package"]}),
+        ("Where", {"fields": ["organization", "project"]}),
         ("Who", {"fields": ["user", "group"]}),
         (None, {"fields": ["role"]}),
     ]
 
     @admin.display(description="user or group", ordering="user__email")
     def principal(self, obj):
-        return principal_label(user=obj.user, group=obj.group)
+        return obj.user_group_id
 
     @admin.display(description="on")
     def scope(self, obj):
-        kind = "organization" if obj.organization_id else "project" if obj.project_id else "package"
+        kind = next(name for name in self.form.scope_fields if getattr(obj, f"{name}_id") is not None)
         return format_html('<span class="quiet">{}</span> {}', kind, obj.scope)
 
 
@@ -285,24 +280,18 @@ class GroupMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(PermissionRequest)
 class PermissionRequestAdmin(admin.ModelAdmin):
-    """Requests for a role (``requestPermission=true``): granted or refused here or by the API's PATCH."""
+    """Requests for a role (``requestPermission=true``) on organizations and projects; granted or refused
+    here or by the API's PATCH. ``PackagePermissionRequestAdmin`` (packages app) shows a package's."""
 
     list_display = ["requester", "role", "scope_label", "state", "message", "created_at", "decided_by", "decided_at"]
     list_filter = ["status", "role"]
-    list_select_related = [
-        "user",
-        "organization",
-        "project__organization",
-        "package__project__organization",
-        "decided_by",
-    ]
-    search_fields = ["user__username", "user__email", "message", "organization__name", "project__name", "package__name"]
+    list_select_related = ["user", "organization", "project__organization", "decided_by"]
+    search_fields = ["user__username", "user__email", "message", "organization__name", "project__name"]
     fields = [
         "user",
         "role",
         "organization",
         "project",
-        "package",
         "message",
         "status",
         "decided_by",
@@ -331,7 +320,7 @@ class PermissionRequestAdmin(admin.ModelAdmin):
 
     def _decide(self, request, queryset, *, refuse: bool) -> None:
         done = 0
-        for pending in queryset.pending().select_related("user", "organization", "project", "package"):
+        for pending in queryset.pending().select_related(*self.list_select_related):
             try:
                 update_permission(
                     scope=pending.scope, user_group_id=pending.user_group_id, actor=request.user, refuse=refuse

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from registry.errors import RegistryError
-from registry.models import ApiToken, Grant
+from registry.models import ApiToken, Grant, principal_id
 from registry.services import SERVICE_ACCOUNT_PREFIX, issue_group_token, issue_user_token, roles_for
 
 TAG_MAX_LENGTH = 100  # what the API accepts for one tag
@@ -102,39 +102,35 @@ class TagsField(forms.Field):
 
 # --- grants -------------------------------------------------------------------------------------------
 
-SCOPE_FIELDS = ("organization", "project", "package")
 PRINCIPAL_FIELDS = ("user", "group")
-
-
-def principal_label(*, user=None, group=None) -> str:
-    """The principal as the API names it: ``user:{email}`` or ``group:{name}``."""
-    if user is not None:
-        return f"user:{user.email or user.get_username()}"
-    return f"group:{group.name}"
 
 
 class GrantAdminForm(forms.ModelForm):
     """The grant's rules, checked here in words rather than surfacing the database constraints' names.
 
     Each problem is attached to a field, so Django's model validation skips the constraint it repeats.
+    ``scope_fields`` are the model's fields naming what the grant is on (a subclass for package grants
+    has one).
     """
+
+    scope_fields = ("organization", "project")
 
     class Meta:
         model = Grant
-        fields = ["organization", "project", "package", "user", "group", "role"]
+        fields = ["organization", "project", "user", "group", "role"]
         help_texts = {
-            "organization": "Choose exactly one of organization, project or package.",
+            "organization": "Choose exactly one of organization or project (a package's grants are under Packages).",
             "user": "Choose a user or a group, not both.",
         }
 
     def clean(self):
         data = super().clean()
-        scopes = [name for name in SCOPE_FIELDS if data.get(name)]
+        scopes = [name for name in self.scope_fields if data.get(name)]
         principals = [name for name in PRINCIPAL_FIELDS if data.get(name)]
-        if len(scopes) != 1 and not any(name in self.errors for name in SCOPE_FIELDS):
+        if len(scopes) != 1 and not any(name in self.errors for name in self.scope_fields):
             self.add_error(
-                "organization",  # the first field of "Where"; it also keeps the constraints from repeating it
-                "A grant is on exactly one organization, project or package: choose one of them"
+                self.scope_fields[0],  # the first field of "Where"; it also keeps the constraints from repeating it
+                f"A grant is on exactly one {' or '.join(self.scope_fields)}: choose one of them"
                 + (f" (not {' and '.join(scopes)})." if scopes else "."),
             )
         if len(principals) != 1 and not any(name in self.errors for name in PRINCIPAL_FIELDS):
@@ -153,14 +149,16 @@ class GrantAdminForm(forms.ModelForm):
                 "role",
                 f"On {a_scope(scope_field)} the role is one of {', '.join(allowed)}; “{role}” is not one of them.",
             )
+        model = self.Meta.model
         existing = (
-            Grant.objects.filter(Q(**{scope_field: scope}), Q(**{principal_field: principal}))
+            model.objects.filter(Q(**{scope_field: scope}), Q(**{principal_field: principal}))
             .exclude(pk=self.instance.pk)
             .first()
         )
         if existing is not None:
-            who = principal_label(**{principal_field: principal})
-            url = reverse("admin:registry_grant_change", args=[existing.pk])
+            who = principal_id(**{principal_field: principal})
+            opts = model._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[existing.pk])
             self.add_error(
                 principal_field,
                 format_html(
@@ -176,7 +174,7 @@ class GrantAdminForm(forms.ModelForm):
 
 
 def a_scope(scope_field: str) -> str:
-    return {"organization": "an organization", "project": "a project", "package": "a package"}[scope_field]
+    return f"an {scope_field}" if scope_field[0] in "aeiou" else f"a {scope_field}"
 
 
 # --- API tokens -------------------------------------------------------------------------------------

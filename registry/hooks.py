@@ -7,6 +7,7 @@ is the order of ``INSTALLED_APPS``: packages before components. (NetBox's ``regi
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
@@ -24,6 +25,41 @@ projects_deletion_blockers: list[Callable[[QuerySet], list[str]]] = []
 # Models whose rows go with their owner through a delete service and have no delete permission of
 # their own (versions, locks, component snapshots, ...).
 models_deleted_with_their_owner: list[type] = []
+
+
+@dataclass(frozen=True)
+class GrantsInsideProjects:
+    """Grants on one kind of thing inside a project (packages), kept by the app that owns that thing.
+
+    ``grant_model`` and ``request_model`` have the fields of ``registry.models.GrantFields`` and
+    ``PermissionRequestFields`` plus a foreign key ``field`` to ``item_model``, which has a foreign key
+    ``project``. ``registry.access`` counts these grants in its one rule; the permission services and
+    selectors store and list them.
+    """
+
+    item_model: type
+    field: str
+    grant_model: type
+    request_model: type
+
+
+# At most one kind: packages (the only thing inside a project that is granted on its own).
+grants_inside_projects: list[GrantsInsideProjects] = []
+
+
+def register_grants_inside_projects(kind: GrantsInsideProjects) -> None:
+    if kind not in grants_inside_projects:
+        if grants_inside_projects:
+            raise RuntimeError("registry counts grants on one kind of thing inside a project")
+        grants_inside_projects.append(kind)
+
+
+def grants_inside(obj=None) -> GrantsInsideProjects | None:
+    """The registered kind (for ``obj``, the kind whose item it is), or None."""
+    for kind in grants_inside_projects:
+        if obj is None or isinstance(obj, kind.item_model):
+            return kind
+    return None
 
 
 def register_projects_deletion_step(step: ProjectsDeletionStep) -> None:

@@ -108,20 +108,25 @@ class GrantQuerySet(models.QuerySet):
         return self.filter(principal_q(user))
 
 
-class Grant(TimestampedModel):
-    """A role on one organization, project or package, given to one user or one group."""
+def principal_id(*, user=None, group=None) -> str:
+    """The Credible principal id: ``user:{email}`` (the username when there is no email) or ``group:{name}``."""
+    if user is not None:
+        return f"user:{user.email or user.get_username()}"
+    return f"group:{group.name}"
 
-    organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
-    )
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
-    package = models.ForeignKey(
-        "packages_app.Package", null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
-    )
+
+class GrantFields(TimestampedModel):
+    """A role given to one user or one group; each concrete grant model adds the one thing it is on.
+
+    Grants on an organization or a project are :class:`Grant`; a grant on something inside a project is
+    kept by the app that owns that thing (``packages_app.PackageGrant``) and reaches the access rule
+    through :mod:`registry.hooks`. The names of the constraints below take the concrete model's name.
+    """
+
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="%(class)ss"
     )
-    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="%(class)ss")
     role = models.CharField(max_length=16, choices=Role.choices)
     # Credible's ``message``: why the grant was given (or the request's note, once granted).
     message = models.TextField(blank=True, default="")
@@ -129,21 +134,38 @@ class Grant(TimestampedModel):
     objects = GrantQuerySet.as_manager()
 
     class Meta:
+        abstract = True
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["user"]), models.Index(fields=["group"])]
         constraints = [
-            # Exactly one scope and exactly one principal.
-            models.CheckConstraint(
-                condition=(
-                    Q(organization__isnull=False, project__isnull=True, package__isnull=True)
-                    | Q(organization__isnull=True, project__isnull=False, package__isnull=True)
-                    | Q(organization__isnull=True, project__isnull=True, package__isnull=False)
-                ),
-                name="grant_exactly_one_scope",
-            ),
             models.CheckConstraint(
                 condition=Q(user__isnull=False, group__isnull=True) | Q(user__isnull=True, group__isnull=False),
-                name="grant_exactly_one_principal",
+                name="%(class)s_exactly_one_principal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_group_id} is {self.role} of {self.scope}"
+
+    @property
+    def user_group_id(self) -> str:
+        return principal_id(user=self.user, group=self.group)
+
+
+class Grant(GrantFields):
+    """A role on one organization or one project, given to one user or one group."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
+    )
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
+
+    class Meta(GrantFields.Meta):
+        constraints = [
+            *GrantFields.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False, project__isnull=True)
+                | Q(organization__isnull=True, project__isnull=False),
+                name="grant_exactly_one_scope",
             ),
             models.CheckConstraint(
                 condition=(
@@ -152,57 +174,21 @@ class Grant(TimestampedModel):
                 ),
                 name="grant_role_fits_scope",
             ),
-            models.UniqueConstraint(
-                "organization",
-                "user",
-                name="grant_unique_org_user",
-                condition=Q(organization__isnull=False, user__isnull=False),
-            ),
-            models.UniqueConstraint(
-                "organization",
-                "group",
-                name="grant_unique_org_group",
-                condition=Q(organization__isnull=False, group__isnull=False),
-            ),
-            models.UniqueConstraint(
-                "project",
-                "user",
-                name="grant_unique_project_user",
-                condition=Q(project__isnull=False, user__isnull=False),
-            ),
-            models.UniqueConstraint(
-                "project",
-                "group",
-                name="grant_unique_project_group",
-                condition=Q(project__isnull=False, group__isnull=False),
-            ),
-            models.UniqueConstraint(
-                "package",
-                "user",
-                name="grant_unique_package_user",
-                condition=Q(package__isnull=False, user__isnull=False),
-            ),
-            models.UniqueConstraint(
-                "package",
-                "group",
-                name="grant_unique_package_group",
-                condition=Q(package__isnull=False, group__isnull=False),
+            *(
+                models.UniqueConstraint(
+                    scope,
+                    principal,
+                    name=f"grant_unique_{'org' if scope == 'organization' else scope}_{principal}",
+                    condition=Q(**{f"{scope}__isnull": False, f"{principal}__isnull": False}),
+                )
+                for scope in ("organization", "project")
+                for principal in ("user", "group")
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.user_group_id} is {self.role} of {self.scope}"
-
     @property
     def scope(self):
-        return self.organization or self.project or self.package
-
-    @property
-    def user_group_id(self) -> str:
-        """The Credible principal id: ``user:{email}`` or ``group:{name}``."""
-        if self.user_id:
-            return f"user:{self.user.email or self.user.username}"
-        return f"group:{self.group.name}"
+        return self.organization or self.project
 
 
 class OrganizationGroup(TimestampedModel):
@@ -287,23 +273,17 @@ class PermissionRequestQuerySet(models.QuerySet):
         return self.filter(status=RequestStatus.PENDING)
 
 
-class PermissionRequest(TimestampedModel):
-    """A user's request for a role on an organization, project or package (``requestPermission=true``),
-    waiting for an admin there to grant or refuse it (API PATCH, or the staff console)."""
+class PermissionRequestFields(TimestampedModel):
+    """A user's request for a role (``requestPermission=true``), waiting for an admin where it is asked
+    to grant or refuse it (API PATCH, or the staff console). Like grants, each concrete model adds the
+    one thing the request is on."""
 
-    organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="permission_requests"
-    )
-    project = models.ForeignKey(
-        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="permission_requests"
-    )
-    package = models.ForeignKey(
-        "packages_app.Package", null=True, blank=True, on_delete=models.CASCADE, related_name="permission_requests"
-    )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="permission_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="%(class)ss")
     role = models.CharField(max_length=16, choices=Role.choices)
     message = models.TextField(blank=True, default="")
-    status = models.CharField(max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    status = models.CharField(
+        max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING, db_index=True
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -312,39 +292,51 @@ class PermissionRequest(TimestampedModel):
     objects = PermissionRequestQuerySet.as_manager()
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(organization__isnull=False, project__isnull=True, package__isnull=True)
-                    | Q(organization__isnull=True, project__isnull=False, package__isnull=True)
-                    | Q(organization__isnull=True, project__isnull=True, package__isnull=False)
-                ),
-                name="permission_request_exactly_one_scope",
-            ),
-            # One pending request per user and resource: asking again updates it.
-            *(
-                models.UniqueConstraint(
-                    scope,
-                    "user",
-                    name=f"permission_request_one_pending_{scope}",
-                    condition=Q(**{f"{scope}__isnull": False}, status="pending"),
-                )
-                for scope in ("organization", "project", "package")
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.user_group_id} asks {self.role} on {self.scope} ({self.status})"
 
     @property
-    def scope(self):
-        return self.organization or self.project or self.package
+    def user_group_id(self) -> str:
+        return principal_id(user=self.user)
+
+
+def one_pending_request_per_user(scope: str, prefix: str = "permission_request") -> models.UniqueConstraint:
+    """One pending request per user and resource: asking again updates it."""
+    return models.UniqueConstraint(
+        scope,
+        "user",
+        name=f"{prefix}_one_pending_{scope}",
+        condition=Q(**{f"{scope}__isnull": False}, status=RequestStatus.PENDING),
+    )
+
+
+class PermissionRequest(PermissionRequestFields):
+    """A request for a role on an organization or a project."""
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="permission_requests"
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="permission_requests"
+    )
+
+    class Meta(PermissionRequestFields.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organization__isnull=False, project__isnull=True)
+                | Q(organization__isnull=True, project__isnull=False),
+                name="permission_request_exactly_one_scope",
+            ),
+            one_pending_request_per_user("organization"),
+            one_pending_request_per_user("project"),
+        ]
 
     @property
-    def user_group_id(self) -> str:
-        return f"user:{self.user.email or self.user.username}"
+    def scope(self):
+        return self.organization or self.project
 
 
 class ApiTokenQuerySet(models.QuerySet):

@@ -2,8 +2,9 @@
 
 from django.db.models import Q
 
-from registry.access import scope_of
-from registry.models import ROLE_RANK, Grant, PermissionRequest, Project, Role
+from registry.access import grant_place, scope_of
+from registry.hooks import grants_inside
+from registry.models import ROLE_RANK, Grant, Project, Role
 
 
 def project_named(organization: str, project: str) -> Project | None:
@@ -14,17 +15,20 @@ def project_named(organization: str, project: str) -> Project | None:
 def permissions_on(scope, *, with_requests: bool = False) -> list[dict]:
     """One row per principal with access to ``scope``: its own grant and the highest one from above.
 
-    One query whatever the number of grants (users and groups come with the grants); with
-    ``with_requests`` (for the scope's admins), a second one adds the pending permission requests: a row
-    whose ``status`` is ``pending`` and ``requestedPermission`` the role asked for.
+    One query whatever the number of grants (users and groups come with the grants), and one more for
+    a package's own grants; with ``with_requests`` (for the scope's admins), another adds the pending
+    permission requests: a row whose ``status`` is ``pending`` and ``requestedPermission`` the role asked
+    for.
     """
-    organization, project, package = scope_of(scope)
-    own_field = "package" if package is not None else "project" if project is not None else "organization"
+    organization, project, _ = scope_of(scope)
+    place = grant_place(scope)
     reaching = Q(organization_id=organization)
     if project is not None:
         reaching |= Q(project_id=project)
-    if package is not None:
-        reaching |= Q(package_id=package)
+    grants = list(Grant.objects.filter(reaching).select_related("user", "group"))
+    inside = grants_inside(scope)
+    if inside is not None:
+        grants += place.grants(scope).select_related("user", "group")
     rows: dict[str, dict] = {}
 
     def row_for(user_group_id: str) -> dict:
@@ -41,9 +45,9 @@ def permissions_on(scope, *, with_requests: bool = False) -> list[dict]:
             },
         )
 
-    for grant in Grant.objects.filter(reaching).select_related("user", "group").order_by("created_at"):
+    for grant in sorted(grants, key=lambda grant: grant.created_at):
         row = row_for(grant.user_group_id)
-        if getattr(grant, f"{own_field}_id") is not None:
+        if getattr(grant, f"{place.field}_id", None) == scope.pk:
             row["permission"] = grant.role
             row["message"] = grant.message
             row["_dated"] = grant
@@ -54,7 +58,7 @@ def permissions_on(scope, *, with_requests: bool = False) -> list[dict]:
                 if row["permission"] is None:
                     row["_dated"] = grant
     if with_requests:
-        pending = PermissionRequest.objects.pending().filter(**{f"{own_field}_id": scope.pk}).select_related("user")
+        pending = place.requests(scope).pending().select_related("user")
         for request in pending:
             row = row_for(request.user_group_id)
             row["status"] = "pending"

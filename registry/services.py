@@ -12,18 +12,19 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from registry import hooks
-from registry.access import scope_of
+from registry.access import grant_place
 from registry.errors import RegistryError, not_found, validation_failed
 from registry.models import (
     ORGANIZATION_ROLES,
     PROJECT_ROLES,
     ApiToken,
     Grant,
+    GrantFields,
     GroupMembership,
     MemberStatus,
     Organization,
     OrganizationGroup,
-    PermissionRequest,
+    PermissionRequestFields,
     Project,
     RequestStatus,
     Role,
@@ -195,12 +196,6 @@ def delete_project(*, project: Project) -> None:
 # --- Grants ---------------------------------------------------------------------------------------
 
 
-def _scope_field(scope) -> str:
-    """The Grant field naming ``scope``: organization, project or package."""
-    _, project, package = scope_of(scope)
-    return "package" if package is not None else "project" if project is not None else "organization"
-
-
 def roles_for(scope) -> tuple[Role, ...]:
     return ORGANIZATION_ROLES if isinstance(scope, Organization) else PROJECT_ROLES
 
@@ -236,15 +231,10 @@ def _pending_request(scope, who: Q):
     user = dict(who.children).get("user")
     if user is None:
         return None
-    return (
-        PermissionRequest.objects.select_for_update()
-        .pending()
-        .filter(user=user, **{_scope_field(scope): scope})
-        .first()
-    )
+    return grant_place(scope).requests(scope).select_for_update().pending().filter(user=user).first()
 
 
-def _decide(request: PermissionRequest | None, *, status: str, actor) -> None:
+def _decide(request: PermissionRequestFields | None, *, status: str, actor) -> None:
     if request is not None:
         request.status = status
         request.decided_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -254,7 +244,7 @@ def _decide(request: PermissionRequest | None, *, status: str, actor) -> None:
 
 def set_grant(
     *, scope, user_group_id: str, role: str, message: str | None = None, notify: bool = False, actor=None
-) -> tuple[Grant, bool]:
+) -> tuple[GrantFields, bool]:
     """Give the principal ``role`` on ``scope``, replacing their role there. True when the grant is new.
 
     A pending request of that user there is granted by it. ``message`` (when given) is kept on the grant.
@@ -262,13 +252,15 @@ def set_grant(
     """
     _check_role(scope, role)
     who = principal_from_id(user_group_id)
-    key = _scope_field(scope)
+    place = grant_place(scope)
     with transaction.atomic():
-        grant = Grant.objects.select_for_update().filter(who, **{key: scope}).first()
+        grant = place.grants(scope).select_for_update().filter(who).first()
         created = grant is None
         if created:
             principal = who.children[0]  # ("user", user) or ("group", group)
-            grant = Grant(**{key: scope, principal[0]: principal[1]}, role=role, message=message or "")
+            grant = place.grant_model(
+                **{place.field: scope, principal[0]: principal[1]}, role=role, message=message or ""
+            )
             grant.full_clean()
             grant.save()
         elif grant.role != role or (message is not None and grant.message != message):
@@ -291,7 +283,7 @@ def update_permission(
     message: str | None = None,
     refuse: bool = False,
     notify: bool = False,
-) -> Grant | None:
+) -> GrantFields | None:
     """Change one principal's grant on ``scope``, or decide their pending request.
 
     With a pending request: ``refuse`` refuses it (None is returned); otherwise it is granted, with
@@ -301,7 +293,6 @@ def update_permission(
     if role is not None:
         _check_role(scope, role)
     who = principal_from_id(user_group_id)
-    key = _scope_field(scope)
     with transaction.atomic():
         pending = _pending_request(scope, who)
         if refuse:
@@ -311,7 +302,7 @@ def update_permission(
             if notify:
                 notify_people(event="request_refused", scope=scope, user_group_id=user_group_id, role=pending.role)
             return None
-        grant = Grant.objects.filter(who, **{key: scope}).first()
+        grant = grant_place(scope).grants(scope).filter(who).first()
         if grant is None and pending is None:
             raise permission_not_found(user_group_id)
         if pending is not None:  # granting the request: what it asked for, unless the admin says otherwise
@@ -330,7 +321,7 @@ def update_permission(
 
 def request_permission(
     *, scope, requester, user_group_id: str, role: str, message: str = "", notify: bool = False
-) -> PermissionRequest:
+) -> PermissionRequestFields:
     """A caller who may not grant ``role`` on ``scope`` asks for it (``requestPermission=true``): a pending
     request an admin there grants or refuses. Only for oneself; asking again replaces the pending request."""
     _check_role(scope, role)
@@ -344,7 +335,8 @@ def request_permission(
     with transaction.atomic():
         pending = _pending_request(scope, who)
         if pending is None:
-            pending = PermissionRequest(**{_scope_field(scope): scope}, user=requester, role=role, message=message)
+            place = grant_place(scope)
+            pending = place.request_model(**{place.field: scope}, user=requester, role=role, message=message)
             pending.full_clean()
             try:
                 with transaction.atomic():
@@ -388,7 +380,7 @@ def remove_grant(*, scope, user_group_id: str, actor=None) -> None:
     404 when there is neither."""
     who = principal_from_id(user_group_id)
     with transaction.atomic():
-        deleted, _ = Grant.objects.filter(who, **{_scope_field(scope): scope}).delete()
+        deleted, _ = grant_place(scope).grants(scope).filter(who).delete()
         pending = _pending_request(scope, who)
         _decide(pending, status=RequestStatus.REFUSED, actor=actor)
     if not deleted and pending is None:

@@ -13,11 +13,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import (
-    GrantFactory,
     OrganizationFactory,
     PackageFactory,
     ProjectFactory,
     UserFactory,
+    grant_on,
     make_token,
 )
 
@@ -108,14 +108,7 @@ def client_for():
 def grant():
     """Give ``user`` (or ``group``) ``role`` on an organization, project or package."""
 
-    def build(scope, role, *, user=None, group=None):
-        from packages_app.models import Package
-        from registry.models import Organization, Project
-
-        key = {Organization: "organization", Project: "project", Package: "package"}[type(scope)]
-        return GrantFactory(**{key: scope}, user=user, group=group, role=role)
-
-    return build
+    return grant_on
 
 
 def _reachable(url: str) -> bool:

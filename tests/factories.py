@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 
 from packages_app.blobs import digest_stream, store_artifact
 from packages_app.demo import build_malloy_archive
-from packages_app.models import Package
+from packages_app.models import Package, PackageGrant
 from packages_app.publishing import create_version
 from packages_app.services import default_resource_identifier
 from registry.models import Grant, Organization, Project, Role
@@ -62,6 +62,22 @@ class GrantFactory(factory.django.DjangoModelFactory):
         model = Grant
 
     role = Role.VIEWER
+
+
+class PackageGrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PackageGrant
+
+    role = Role.VIEWER
+
+
+def grant_on(scope, role, *, user=None, group=None):
+    """Give ``user`` (or ``group``) ``role`` on an organization, project or package: a Grant, or for a
+    package a PackageGrant."""
+    if isinstance(scope, Package):
+        return PackageGrantFactory(package=scope, user=user, group=group, role=role)
+    key = "organization" if isinstance(scope, Organization) else "project"
+    return GrantFactory(**{key: scope}, user=user, group=group, role=role)
 
 
 def make_version(package: Package, version: str, *, author=None, archive: bytes | None = None, **kwargs):

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from packages_app.models import PackageGrant
 from registry.models import Grant
 from tests.factories import GroupFactory, UserFactory
 
@@ -68,7 +69,7 @@ def test_a_grant_on_two_scopes_at_once_is_refused_in_words(staff_client, organiz
     )
 
     assert form_errors(response) == [
-        "A grant is on exactly one organization, project or package: choose one of them (not organization and project)."
+        "A grant is on exactly one organization or project: choose one of them (not organization and project)."
     ]
     assert "grant_exactly_one_scope" not in response.content.decode()
 
@@ -91,13 +92,47 @@ def test_a_role_that_does_not_fit_the_scope_is_refused_in_words(staff_client, pr
     assert "grant_role_fits_scope" not in response.content.decode()
 
 
-def test_a_new_grant_is_saved(staff_client, package):
+def test_a_new_grant_is_saved(staff_client, project):
     ada = UserFactory(username="ada")
 
-    response = staff_client.post(reverse(ADD), {"package": package.pk, "user": ada.pk, "role": "modeler"})
+    response = staff_client.post(reverse(ADD), {"project": project.pk, "user": ada.pk, "role": "modeler"})
 
     assert response.status_code == 302
-    assert Grant.objects.get(package=package, user=ada).role == "modeler"
+    assert Grant.objects.get(project=project, user=ada).role == "modeler"
+
+
+def test_a_new_package_grant_is_saved_among_the_package_grants(staff_client, package):
+    ada = UserFactory(username="ada")
+
+    response = staff_client.post(
+        reverse("admin:packages_app_packagegrant_add"), {"package": package.pk, "user": ada.pk, "role": "modeler"}
+    )
+
+    assert response.status_code == 302
+    assert PackageGrant.objects.get(package=package, user=ada).role == "modeler"
+
+
+def test_a_duplicate_package_grant_points_to_the_existing_one(staff_client, package, grant):
+    ada = UserFactory(username="ada")
+    existing = grant(package, "viewer", user=ada)
+
+    response = staff_client.post(
+        reverse("admin:packages_app_packagegrant_add"), {"package": package.pk, "user": ada.pk, "role": "admin"}
+    )
+
+    assert reverse("admin:packages_app_packagegrant_change", args=[existing.pk]) in form_errors(response)[0]
+
+
+def test_a_package_grant_with_an_organization_role_is_refused_in_words(staff_client, package):
+    ada = UserFactory(username="ada")
+
+    response = staff_client.post(
+        reverse("admin:packages_app_packagegrant_add"), {"package": package.pk, "user": ada.pk, "role": "member"}
+    )
+
+    assert form_errors(response) == [
+        "On a package the role is one of admin, modeler, viewer; “member” is not one of them."
+    ]
 
 
 def test_the_grant_list_names_who_and_where_in_two_columns(staff_client, project, grant):

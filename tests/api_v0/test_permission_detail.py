@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from packages_app.models import PackageGrant
 from registry.models import Grant, PermissionRequest
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,8 @@ def test_one_grant_is_read_and_updated_in_the_documented_shape(org_admin, packag
     )
     assert changed.status_code == 200, changed.content
     assert (changed.json()["permission"], changed.json()["message"]) == ("modeler", "promoted")
-    assert Grant.objects.get(user=stranger).role == "modeler"
+    held = [*Grant.objects.filter(user=stranger), *PackageGrant.objects.filter(user=stranger)]
+    assert [grant.role for grant in held] == ["modeler"]
 
 
 def test_reading_or_updating_a_principal_with_no_grant_is_404(org_admin, project, stranger):

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from packages_app.models import PackageGrant
 from registry.models import ApiToken, Grant, OrganizationGroup
 from registry.tokens import issue_token, service_account_for
 from tests.factories import OrganizationFactory
@@ -41,7 +42,7 @@ def test_a_project_admin_grants_a_user_a_role_on_a_package(as_admin, package, st
         "createdAt",
         "updatedAt",
     }
-    assert Grant.objects.get(package=package, user=stranger).role == "viewer"
+    assert PackageGrant.objects.get(package=package, user=stranger).role == "viewer"
 
 
 def test_granting_again_changes_the_role_and_answers_200(as_admin, package, stranger):
@@ -49,7 +50,7 @@ def test_granting_again_changes_the_role_and_answers_200(as_admin, package, stra
     as_admin.post(url, {"userGroupId": "user:st@example.com", "permission": "viewer"}, format="json")
     response = as_admin.post(url, {"userGroupId": "user:st@example.com", "permission": "modeler"}, format="json")
     assert response.status_code == 200
-    assert Grant.objects.get(package=package, user=stranger).role == "modeler"
+    assert PackageGrant.objects.get(package=package, user=stranger).role == "modeler"
 
 
 def test_the_package_permission_list_reports_what_came_from_the_project(as_admin, admin, package, modeler):

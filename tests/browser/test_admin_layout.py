@@ -20,7 +20,7 @@ from registry.models import OrganizationGroup
 from registry.services import issue_group_token, issue_user_token
 from tests.admin.publishing import publish_locked
 from tests.browser.conftest import ARTIFACTS
-from tests.factories import GrantFactory, GroupFactory, OrganizationFactory, ProjectFactory, UserFactory
+from tests.factories import GrantFactory, GroupFactory, OrganizationFactory, ProjectFactory, UserFactory, grant_on
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -133,7 +133,7 @@ def console_registry(staff):
     OrganizationGroup.objects.create(organization=acme, group=analysts)
     GrantFactory(organization=acme, group=analysts, role="member")
     GrantFactory(project=finance, user=ada, role="modeler")
-    GrantFactory(package=forecast.package, user=UserFactory(username="grace"), role="viewer")
+    grant_on(forecast.package, "viewer", user=UserFactory(username="grace"))
     issue_user_token(user=ada, name="continuous-integration-publisher")
     issue_user_token(user=ada, name="dashboard-reader", read_only=True, expires_at=timezone.now() + timedelta(days=90))
     issue_group_token(organization=acme, group_name=analysts.name, name="nightly-pipeline", issuer=staff)

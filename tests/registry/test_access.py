@@ -5,8 +5,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from packages_app.models import Package
 from registry.access import ADMIN, READ, WRITE, GrantSnapshot, effective_rank, has_rank
-from registry.models import Grant, Organization, Project, Role
-from tests.factories import GroupFactory, OrganizationFactory, PackageFactory, ProjectFactory, UserFactory
+from registry.models import Organization, Project, Role
+from tests.factories import GroupFactory, OrganizationFactory, PackageFactory, ProjectFactory, UserFactory, grant_on
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,7 @@ def test_the_grant_snapshot_agrees_with_visible_to_and_effective_rank(small_regi
     group.user_set.add(user)
     for scope, role, *via in grants:
         principal = {"group": group} if via else {"user": user}
-        Grant.objects.create(**{scope.removeprefix("other_"): small_registry[scope]}, role=role, **principal)
+        grant_on(small_registry[scope], role, **principal)
 
     snapshot = GrantSnapshot(user)
     visible = {
@@ -129,7 +129,7 @@ def test_the_grant_snapshot_gives_staff_everything_and_anonymous_nothing(small_r
 
 def test_the_grant_snapshot_narrows_a_package_list_to_granted_packages(small_registry, django_assert_num_queries):
     user = UserFactory(username="narrow")
-    Grant.objects.create(package=small_registry["package"], user=user, role=Role.VIEWER)
+    grant_on(small_registry["package"], Role.VIEWER, user=user)
     project = small_registry["project"]
     with django_assert_num_queries(1):
         snapshot = GrantSnapshot(user)
@@ -162,11 +162,14 @@ def test_the_component_rule_agrees_between_the_snapshot_and_the_queryset(scope, 
     other_package = PackageFactory(project=project, name="models")
     component = Component.objects.create(project=project, name="Card", type="view")
     user = UserFactory(username="reader")
-    scopes = {"component_package": {"package": component_package}, "other_package": {"package": other_package}}
+    scopes = {
+        "organization": organization,
+        "project": project,
+        "component_package": component_package,
+        "other_package": other_package,
+    }
     if scope is not None:
-        target = scopes.get(scope) or {scope: {"organization": organization, "project": project}[scope]}
-        role = Role.MEMBER if scope == "organization" else Role.VIEWER
-        Grant.objects.create(user=user, role=role, **target)
+        grant_on(scopes[scope], Role.MEMBER if scope == "organization" else Role.VIEWER, user=user)
 
     in_queryset = Component.objects.visible_to(user).filter(pk=component.pk).exists()
     by_snapshot = component_area_rank(GrantSnapshot(user), project) > 0

@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from registry.access import holds_any_grant
 from registry.errors import RegistryError
-from registry.models import Grant
 from registry.services import issue_user_token
 
 
@@ -76,7 +76,7 @@ class Command(BaseCommand):
         access = "read-only" if token.read_only else "read-write"
         until = f"expires {token.expires_at.isoformat()}" if token.expires_at else "never expires"
         self.stdout.write(f"Issued token {token.name!r} for user {username} ({access}, {until}).")
-        if not user.is_staff and not Grant.objects.for_principal(user).exists():
+        if not user.is_staff and not holds_any_grant(user):
             self.stderr.write(
                 f"Note: {username} holds no role anywhere yet, so the token sees no organization: grant one in "
                 "the admin (Grants) or with POST .../permissions (a modeler publishes)."
