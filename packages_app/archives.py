@@ -9,17 +9,19 @@ A package archive holds ``publisher.json`` (a JSON object) at its root, next to 
 stores each component's source as ``components/<name>.<ext>``.
 
 Every entry is checked before any of its bytes are trusted: absolute paths, ``..`` components, symbolic
-and hard links, device/fifo/socket entries, duplicate paths and encrypted entries are refused, and the
-entry count, the total uncompressed size and the compression ratio are capped (settings
+and hard links, device/fifo/socket entries, sparse files, duplicate paths and encrypted entries are
+refused, and the entry count, the total uncompressed size and the compression ratio are capped (settings
 ``ARCHIVE_MAX_ENTRIES``, ``ARCHIVE_MAX_TOTAL_SIZE``, ``ARCHIVE_MAX_COMPRESSION_RATIO``).
 
-The archive's own structures are bounded before the archive libraries load them, since they would
-otherwise hold them whole in memory: a zip's central directory is counted against the entry cap before
-``zipfile`` parses it, and a tar's header extensions (GNU long names and links, pax headers, sparse maps)
-are refused above ``TAR_EXTENSION_MAX_SIZE``, at most ``TAR_EXTENSIONS_PER_ENTRY`` per entry. The bytes
-gunzipped from a tar.gz are capped too (see ``_tar_stream_limit``). Every refusal, and every truncated or
-corrupt archive, is a ``RegistryError("INVALID_ARCHIVE", <a sentence naming the
-entry>, status=400)``.
+The archive's own structures are bounded before they are held in memory, with public APIs only. A zip's
+end records and central directory headers are read here with ``struct`` (``_zip_directory``, following
+PKWARE's APPNOTE and finding them where ``zipfile`` does): the records are counted against the entry cap
+before ``zipfile.ZipFile`` parses them. A tar is read here (``_TarReader``), each header block decoded by
+``tarfile.TarInfo.frombuf``: its header extensions (GNU long names and links, pax headers) are refused
+above ``TAR_EXTENSION_MAX_SIZE`` before they are read, at most ``TAR_EXTENSIONS_PER_ENTRY`` per entry, and
+the bytes gunzipped from a tar.gz are capped too (see ``_tar_stream_limit``). Every refusal, and every
+truncated or corrupt archive, is a ``RegistryError("INVALID_ARCHIVE", <a sentence naming the entry>,
+status=400)``.
 """
 
 from __future__ import annotations
@@ -58,19 +60,37 @@ _CORRUPT_ERRORS = (
     OSError,
     NotImplementedError,  # zipfile: a compression method byte it does not know
     RuntimeError,  # zipfile: "password required" and similar refusals
-    TypeError,  # tarfile's stream reader on a gzip header cut short (ord() of an empty read)
 )
-# A tar header extension (a GNU long name or link, a pax header, a sparse map) is read whole into memory
-# by tarfile before the entry it describes is seen: paths are far shorter than this, so larger ones are
-# refused. An entry has at most a few (a pax header, or a long name and a long link).
+# Tar as POSIX (ustar, pax) and GNU tar write it: 512-byte blocks, each entry a header block then its data
+# padded to whole blocks. Header extensions are entries of their own, in front of the entry they describe.
+TAR_BLOCK = 512
+TAR_PAX_TYPES = (b"x", b"X")  # a pax header for the next entry ("X": Solaris's name for it)
+TAR_PAX_GLOBAL_TYPE = b"g"  # a pax header for every entry after it
+TAR_LONG_NAME_TYPE, TAR_LONG_LINK_TYPE = b"L", b"K"  # GNU tar's long name and long link of the next entry
+TAR_EXTENSION_TYPES = (*TAR_PAX_TYPES, TAR_PAX_GLOBAL_TYPE, TAR_LONG_NAME_TYPE, TAR_LONG_LINK_TYPE)
+# Names in headers are UTF-8 (pax says so; GNU tar and tarfile write the locale's, UTF-8 here); bytes that
+# are not decode as surrogates, as tarfile does.
+TAR_ENCODING = "utf-8"
+# A tar header extension (a GNU long name or link, a pax header) is read whole into memory before the entry
+# it describes: paths are far shorter than this, so larger ones are refused. An entry has at most a few
+# (a pax header, or a long name and a long link).
 TAR_EXTENSION_MAX_SIZE = 64 * 1024
 TAR_EXTENSIONS_PER_ENTRY = 8
 # Tar bytes allowed per entry for its header and extensions, over and above the file data itself.
-TAR_ENTRY_OVERHEAD = 8 * tarfile.BLOCKSIZE
+TAR_ENTRY_OVERHEAD = 8 * TAR_BLOCK
 # An entry's path, as stored and remembered for the duplicate check: PATH_MAX on Linux.
 MAX_PATH_LENGTH = 4096
-# The fixed 46-byte part of a zip central directory record, as zipfile reads it.
-ZIP_CENTRAL_RECORD = struct.Struct(zipfile.structCentralDir)
+# The zip structures read before zipfile is given the archive, as PKWARE's APPNOTE.TXT (4.3.12 to 4.3.16)
+# lays them out: little-endian, fixed-size, each opening with its signature.
+ZIP_END = struct.Struct("<4s4H2LH")  # end of central directory record; a comment of up to 64 KiB follows
+ZIP_END_SIGNATURE = b"PK\x05\x06"
+ZIP_MAX_COMMENT = 0xFFFF
+ZIP64_LOCATOR = struct.Struct("<4sLQL")  # zip64 end of central directory locator, right before the end record
+ZIP64_LOCATOR_SIGNATURE = b"PK\x06\x07"
+ZIP64_END = struct.Struct("<4sQ2H2L4Q")  # zip64 end of central directory record, right before the locator
+ZIP64_END_SIGNATURE = b"PK\x06\x06"
+ZIP_CENTRAL_RECORD = struct.Struct("<4s6H3L5H2L")  # central directory header; name, extra, comment follow
+ZIP_CENTRAL_SIGNATURE = b"PK\x01\x02"
 
 # Compression methods a zip entry may use: the ones Python's zipfile can read.
 ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
@@ -101,7 +121,7 @@ class ArchiveLimits:
 class _GuardedStream:
     """A member's stream whose corruption errors surface as INVALID_ARCHIVE where the caller reads."""
 
-    def __init__(self, stream: IO[bytes], path: str):
+    def __init__(self, stream: IO[bytes] | _TarData, path: str):
         self._stream = stream
         self._path = path
 
@@ -201,6 +221,42 @@ def _too_many_entries(limits: ArchiveLimits) -> RegistryError:
     return invalid_archive(f"the archive has more than {limits.max_entries} entries", limit=limits.max_entries)
 
 
+def _zip_directory(fileobj: IO[bytes]) -> tuple[int, int, int] | None:
+    """Where ZipFile will read the central directory: (declared entry count, start, size), or None if nowhere.
+
+    Read from the end records alone, as zipfile finds them: the end record is the last 22 bytes when they are
+    one without a comment, else the last end-record signature in the final 22 + 65,535 bytes (zipfile assumes
+    a comment holds none); a zip64 locator right before it, with a zip64 end record right before that, gives
+    the count and size instead. The directory ends where the end records begin, wherever its recorded offset
+    says (data may have been prepended to the zip). test_archive_bombs.py pins this against ZipFile itself.
+    """
+    fileobj.seek(0, 2)
+    tail_start = max(fileobj.tell() - ZIP_END.size - ZIP_MAX_COMMENT, 0)
+    fileobj.seek(tail_start)
+    tail = fileobj.read()
+    at = len(tail) - ZIP_END.size
+    if at < 0 or not tail.startswith(ZIP_END_SIGNATURE, at) or not tail.endswith(b"\0\0"):
+        at = tail.rfind(ZIP_END_SIGNATURE)
+        if at < 0 or at + ZIP_END.size > len(tail):
+            return None
+    entries, size = ZIP_END.unpack_from(tail, at)[4:6]
+    end = tail_start + at
+    if end >= ZIP64_LOCATOR.size:
+        fileobj.seek(end - ZIP64_LOCATOR.size)
+        locator = fileobj.read(ZIP64_LOCATOR.size)
+        if locator.startswith(ZIP64_LOCATOR_SIGNATURE):
+            _, disk, _, disks = ZIP64_LOCATOR.unpack(locator)
+            if disk != 0 or disks > 1:
+                return None  # a zip spanning several disks: ZipFile refuses it
+            if end >= ZIP64_LOCATOR.size + ZIP64_END.size:
+                fileobj.seek(end - ZIP64_LOCATOR.size - ZIP64_END.size)
+                record = fileobj.read(ZIP64_END.size)
+                if record.startswith(ZIP64_END_SIGNATURE):
+                    entries, size = ZIP64_END.unpack(record)[7:9]
+                    end -= ZIP64_LOCATOR.size + ZIP64_END.size
+    return entries, end - size, size
+
+
 def _check_zip_directory(fileobj: IO[bytes], limits: ArchiveLimits) -> None:
     """Refuse a zip whose central directory holds more records than the entry cap, before ZipFile loads it.
 
@@ -209,37 +265,27 @@ def _check_zip_directory(fileobj: IO[bytes], limits: ArchiveLimits) -> None:
     header (at most ``max_entries + 1`` of them, 46 bytes each, skipping names and extra fields) from where
     ZipFile will look for them.
     """
-    # The stdlib's own end-record reader, ZIP64 included; ZipFile would load every entry first.
-    record = zipfile._EndRecData(fileobj)
     try:
-        if not record:
+        directory = _zip_directory(fileobj)
+        if directory is None:
             return  # not a zip ZipFile can open: it says so itself
-        if record[zipfile._ECD_ENTRIES_TOTAL] > limits.max_entries:
+        entries, start, size = directory
+        if entries > limits.max_entries:
             raise _too_many_entries(limits)
-        size = record[zipfile._ECD_SIZE]
-        # Where ZipFile.__init__ starts reading the directory (data may have been prepended to the zip).
-        start = record[zipfile._ECD_LOCATION] - size
-        if record[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:
-            start -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
         if start < 0:
             return
         fileobj.seek(start)
         position = records = 0
         while position < size:
             header = fileobj.read(ZIP_CENTRAL_RECORD.size)
-            if len(header) != ZIP_CENTRAL_RECORD.size or header[:4] != zipfile.stringCentralDir:
+            if len(header) != ZIP_CENTRAL_RECORD.size or not header.startswith(ZIP_CENTRAL_SIGNATURE):
                 return  # ZipFile stops at the same place and refuses the archive
             records += 1
             if records > limits.max_entries:
                 raise _too_many_entries(limits)
-            fields = ZIP_CENTRAL_RECORD.unpack(header)
-            variable = (
-                fields[zipfile._CD_FILENAME_LENGTH]
-                + fields[zipfile._CD_EXTRA_FIELD_LENGTH]
-                + fields[zipfile._CD_COMMENT_LENGTH]
-            )
-            fileobj.seek(variable, 1)
-            position += ZIP_CENTRAL_RECORD.size + variable
+            name, extra, comment = ZIP_CENTRAL_RECORD.unpack(header)[10:13]
+            fileobj.seek(name + extra + comment, 1)
+            position += ZIP_CENTRAL_RECORD.size + name + extra + comment
     finally:
         fileobj.seek(0)
 
@@ -282,82 +328,120 @@ def _extension_too_large() -> RegistryError:
     )
 
 
-class _ReadBudget:
-    """A tar stream that refuses to give more than ``budget`` bytes (for tarfile's sparse-map readers)."""
+def _blocks(size: int) -> int:
+    """``size`` bytes rounded up to whole tar blocks."""
+    return -(-size // TAR_BLOCK) * TAR_BLOCK
 
-    def __init__(self, stream: Any, budget: int):
+
+def _read_exactly(stream: Any, size: int) -> bytes:
+    data = stream.read(size)
+    while len(data) < size and (more := stream.read(size - len(data))):
+        data += more
+    if len(data) < size:
+        raise tarfile.ReadError("unexpected end of data")
+    return data
+
+
+def _pax_records(payload: bytes) -> dict[str, str]:
+    """The ``"<length> <keyword>=<value>\\n"`` records of a pax header, up to a NUL (POSIX.1-2008, pax)."""
+    records = {}
+    position = 0
+    while position < len(payload) and payload[position] != 0:
+        length, space, _ = payload[position : position + 20].partition(b" ")
+        end = position + int(length) if space and length.isdigit() else position
+        record = payload[position + len(length) + 1 : end]
+        if not (position < end <= len(payload) and record.endswith(b"\n") and b"=" in record):
+            raise tarfile.ReadError("a pax header record is malformed")
+        keyword, _, value = record[:-1].partition(b"=")
+        records[keyword.decode(TAR_ENCODING, "surrogateescape")] = value.decode(TAR_ENCODING, "surrogateescape")
+        position = end
+    return records
+
+
+class _TarData:
+    """One tar entry's data: the next ``left`` bytes of the archive's stream."""
+
+    def __init__(self, stream: Any, size: int):
         self._stream = stream
-        self._left = budget
+        self.left = size
 
-    def read(self, size: int) -> bytes:
-        if size > self._left:
-            raise _extension_too_large()
-        data = self._stream.read(size)
-        self._left -= len(data)
+    def read(self, size: int = -1) -> bytes:
+        size = self.left if size < 0 else min(size, self.left)
+        data = _read_exactly(self._stream, size)
+        self.left -= size
         return data
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
 
+class _TarReader:
+    """Reads a tar stream front to back, one entry at a time, bounding header extensions before reading them.
 
-class _BoundedTarInfo(tarfile.TarInfo):
-    """A TarInfo that refuses oversized or stacked header extensions before tarfile reads them whole.
-
-    tarfile reads a GNU long name/link (``_proc_gnulong``) or a pax header (``_proc_pax``) whole, and a sparse
-    map (``_proc_sparse``, ``_proc_gnusparse_10``) block after block, before returning the entry they belong
-    to; each extension reads the next header recursively, and global pax headers accumulate for the whole
-    archive. So each extension is capped at TAR_EXTENSION_MAX_SIZE, the extensions in front of one entry at
-    TAR_EXTENSIONS_PER_ENTRY, and the global pax headers at TAR_EXTENSION_MAX_SIZE in all.
+    Each 512-byte header is decoded by ``tarfile.TarInfo.frombuf``; the extensions in front of an entry are
+    applied here: a GNU long name or long link replaces the header's, a pax header's ``path``, ``linkpath`` and
+    ``size`` replace those, and pax global headers count for every entry after them. An extension is refused
+    above TAR_EXTENSION_MAX_SIZE before it is read, so are more than TAR_EXTENSIONS_PER_ENTRY in front of one
+    entry and global headers above TAR_EXTENSION_MAX_SIZE in all. An entry's data follows its header, padded
+    to whole blocks, for regular files only (as tarfile reads it); the end is a zero block or the stream's end.
     """
 
-    def _extension(self, tarfile_: tarfile.TarFile) -> None:
-        if self.size > TAR_EXTENSION_MAX_SIZE:
-            raise _extension_too_large()
-        stacked = tarfile_.__dict__.get("_registry_stacked_extensions", 0) + 1
-        if stacked > TAR_EXTENSIONS_PER_ENTRY:
-            raise invalid_archive(f"a tar entry has more than {TAR_EXTENSIONS_PER_ENTRY} header extensions")
-        tarfile_._registry_stacked_extensions = stacked  # type: ignore[attr-defined]
-        if self.type == tarfile.XGLTYPE:
-            global_size = tarfile_.__dict__.get("_registry_global_size", 0) + self.size
-            if global_size > TAR_EXTENSION_MAX_SIZE:
+    def __init__(self, stream: Any):
+        self._stream = stream
+        self._global: dict[str, str] = {}
+        self._global_size = 0
+        self.data = _TarData(stream, 0)
+        self._padding = 0
+
+    def _skip(self, size: int) -> None:
+        while size > 0:
+            size -= len(_read_exactly(self._stream, min(size, CHUNK_SIZE)))
+
+    def _header(self, extensions: int) -> tarfile.TarInfo | None:
+        block = self._stream.read(TAR_BLOCK)
+        if not block or block.count(0) == TAR_BLOCK:
+            if extensions:
+                raise tarfile.ReadError("the archive ends after a header extension")
+            return None
+        block += _read_exactly(self._stream, TAR_BLOCK - len(block))
+        header = tarfile.TarInfo.frombuf(block, TAR_ENCODING, "surrogateescape")
+        if header.size < 0:
+            raise tarfile.ReadError(f"entry {header.name} has a negative size")
+        return header
+
+    def next(self) -> tarfile.TarInfo | None:
+        """The next entry with its extensions applied (in ``pax_headers`` too), or None at the end."""
+        self._skip(self.data.left + self._padding)
+        self.data.left = 0
+        local: dict[str, str] = {}
+        names: dict[bytes, str] = {}
+        extensions = 0
+        while (header := self._header(extensions)) is not None and header.type in TAR_EXTENSION_TYPES:
+            if header.size > TAR_EXTENSION_MAX_SIZE:
                 raise _extension_too_large()
-            tarfile_._registry_global_size = global_size  # type: ignore[attr-defined]
-
-    @staticmethod
-    def _entry_done(tarfile_: tarfile.TarFile) -> None:
-        tarfile_._registry_stacked_extensions = 0  # type: ignore[attr-defined]
-
-    def _proc_gnulong(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
-        self._extension(tarfile_)
-        return super()._proc_gnulong(tarfile_)
-
-    def _proc_pax(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
-        self._extension(tarfile_)
-        return super()._proc_pax(tarfile_)
-
-    def _proc_builtin(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
-        self._entry_done(tarfile_)
-        return super()._proc_builtin(tarfile_)
-
-    def _proc_sparse(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
-        self._entry_done(tarfile_)
-        with _bounded_reads(tarfile_):
-            return super()._proc_sparse(tarfile_)
-
-    def _proc_gnusparse_10(self, next_: tarfile.TarInfo, pax_headers: dict, tarfile_: tarfile.TarFile) -> None:
-        with _bounded_reads(tarfile_):
-            super()._proc_gnusparse_10(next_, pax_headers, tarfile_)
-
-
-@contextlib.contextmanager
-def _bounded_reads(tarfile_: tarfile.TarFile) -> Iterator[None]:
-    """Swap the tar stream for a _ReadBudget of TAR_EXTENSION_MAX_SIZE bytes while a sparse map is read."""
-    stream = tarfile_.fileobj
-    tarfile_.fileobj = _ReadBudget(stream, TAR_EXTENSION_MAX_SIZE)
-    try:
-        yield
-    finally:
-        tarfile_.fileobj = stream
+            extensions += 1
+            if extensions > TAR_EXTENSIONS_PER_ENTRY:
+                raise invalid_archive(f"a tar entry has more than {TAR_EXTENSIONS_PER_ENTRY} header extensions")
+            payload = _read_exactly(self._stream, _blocks(header.size))[: header.size]
+            if header.type == TAR_PAX_GLOBAL_TYPE:
+                self._global_size += header.size
+                if self._global_size > TAR_EXTENSION_MAX_SIZE:
+                    raise _extension_too_large()
+                self._global.update(_pax_records(payload))
+            elif header.type in TAR_PAX_TYPES:
+                local.update(_pax_records(payload))
+            else:
+                names[header.type] = payload.split(b"\0", 1)[0].decode(TAR_ENCODING, "surrogateescape")
+        if header is None:
+            return None
+        header.pax_headers = {**self._global, **local}
+        header.name = header.pax_headers.get("path", names.get(TAR_LONG_NAME_TYPE, header.name))
+        header.linkname = header.pax_headers.get("linkpath", names.get(TAR_LONG_LINK_TYPE, header.linkname))
+        if "size" in header.pax_headers:
+            header.size = int(header.pax_headers["size"])
+            if header.size < 0:
+                raise tarfile.ReadError(f"entry {header.name} has a negative size")
+        size = header.size if header.isfile() else 0
+        self.data = _TarData(self._stream, size)
+        self._padding = _blocks(size) - size
+        return header
 
 
 class _GunzipCounter:
@@ -395,29 +479,31 @@ def _tar_stream_limit(limits: ArchiveLimits, compressed_size: int) -> int:
 
 
 def _iter_tar(fileobj: IO[bytes], checker: _Checker, compressed_size: int) -> Iterator[ArchiveFile]:
-    # Stream mode ("r|") reads the archive once, front to back, without seeking or temporary files; the
-    # gunzipping is done here so that the bytes it produces can be counted and capped.
-    stream: Any = _GunzipCounter(fileobj, _tar_stream_limit(checker.limits, compressed_size))
-    with contextlib.closing(stream), tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo) as archive:
+    # The archive is read once, front to back, without seeking or temporary files; the gunzipping is done here
+    # so that the bytes it produces can be counted and capped.
+    stream = _GunzipCounter(fileobj, _tar_stream_limit(checker.limits, compressed_size))
+    with contextlib.closing(stream):
+        archive = _TarReader(stream)
         while (member := archive.next()) is not None:
-            # Stream mode keeps every member it has read (with its pax headers): drop them as we go.
-            archive.members.clear()
             path = checker.entry(member.name, member.size if member.isfile() else 0)
             if member.issym() or member.islnk():
                 kind = "symbolic" if member.issym() else "hard"
                 raise invalid_archive(f"entry {member.name} is a {kind} link to {member.linkname}", entry=member.name)
             if member.ischr() or member.isblk() or member.isfifo():
                 raise invalid_archive(f"entry {member.name} is a device or fifo", entry=member.name)
+            # A sparse file (GNU tar's, in either form) stores a map of holes with its data: none is read.
+            sparse = member.type == tarfile.GNUTYPE_SPARSE or any(
+                key.startswith("GNU.sparse.") for key in member.pax_headers
+            )
+            if sparse:
+                raise invalid_archive(f"entry {member.name} is a sparse file", entry=member.name)
             if member.isdir():
                 continue
             if not member.isfile():
                 raise invalid_archive(f"entry {member.name} is not a regular file", entry=member.name)
             # gzip compresses the whole stream, so the ratio is checked for everything unpacked so far.
             checker.ratio(member.name, checker.total_size, compressed_size)
-            stream = archive.extractfile(member)
-            if stream is None:  # pragma: no cover - regular files always have a stream
-                continue
-            yield ArchiveFile(path=path, size=member.size, stream=_GuardedStream(stream, path))
+            yield ArchiveFile(path=path, size=member.size, stream=_GuardedStream(archive.data, path))
 
 
 def _stream_size(fileobj: IO[bytes]) -> int:

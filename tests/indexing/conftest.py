@@ -1,4 +1,5 @@
 import json
+import zipfile
 
 import pytest
 
@@ -47,3 +48,13 @@ def publish(package):
         )
 
     return build
+
+
+@pytest.fixture
+def zipfile_never_opened(monkeypatch):
+    """Fail the test if zipfile.ZipFile opens an archive: the count must refuse it first."""
+
+    def must_not_open(*args, **kwargs):
+        raise AssertionError("zipfile.ZipFile read the central directory")
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", must_not_open)

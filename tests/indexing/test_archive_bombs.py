@@ -18,11 +18,17 @@ from registry.errors import RegistryError
 
 from .bombs import (
     BLOCK,
+    GNU_LONG_LINK,
+    GNU_LONG_NAME,
     LONG_NAME,
     MANIFEST_BYTES,
+    PAX_HEADER,
     MiB,
+    as_zip64,
     chain_of_extension_headers,
     empty_name_zip,
+    end_record,
+    end_record_hidden_in_the_comment,
     endless_gnu_sparse_header,
     endless_pax_sparse_map,
     global_pax_headers_adding_up,
@@ -63,7 +69,7 @@ def refused_within_bounds(data: bytes, **limits) -> RegistryError:
 # --- tar.gz ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", [tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE])
+@pytest.mark.parametrize("kind", [GNU_LONG_NAME, GNU_LONG_LINK, PAX_HEADER])
 def test_a_400_mib_tar_header_extension_is_refused_before_it_is_read(kind):
     data = huge_header_extension(kind)
     assert len(data) < 2 * MiB
@@ -86,14 +92,14 @@ def test_a_chain_of_extension_headers_in_front_of_one_entry_is_refused():
     assert error.message == "a tar entry has more than 8 header extensions"
 
 
-def test_a_gnu_sparse_header_with_endless_extension_blocks_is_refused():
+def test_a_gnu_sparse_file_is_refused_before_its_endless_map_is_read():
     error = refused_within_bounds(endless_gnu_sparse_header())
-    assert error.message == "a tar header extension is larger than 64 KiB"
+    assert error.message == "entry sparse.csv is a sparse file"
 
 
-def test_a_pax_sparse_map_that_never_ends_is_refused():
+def test_a_pax_sparse_file_is_refused_before_its_endless_map_is_read():
     error = refused_within_bounds(endless_pax_sparse_map())
-    assert error.message == "a tar header extension is larger than 64 KiB"
+    assert error.message == "entry GNUSparseFile.0/sparse.csv is a sparse file"
 
 
 def test_entries_with_names_longer_than_a_path_can_be_are_refused():
@@ -170,3 +176,81 @@ def test_a_zip_appended_to_another_is_read_from_its_own_directory():
     data = first + zip_bytes(manifest_files(**{"a.csv": "a,b"}))
     assert read_manifest(io.BytesIO(data)) == MANIFEST
     assert len(list(iter_archive(io.BytesIO(data), limits=ArchiveLimits(max_entries=2)))) == 2
+
+
+def test_an_end_record_hidden_in_the_zip_comment_is_the_one_counted(zipfile_never_opened):
+    # zipfile takes the last end-record signature, inside the comment: its directory is the one to count.
+    error = refused_within_bounds(end_record_hidden_in_the_comment(1200), max_entries=1000)
+    assert error.message == "the archive has more than 1000 entries"
+
+
+def zip_with_comment() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.comment = b"made by hand " * 100
+        for name, content in manifest_files(**{f"d/{n}.csv": "a" for n in range(5)}).items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def appended_zip() -> bytes:
+    return zip_bytes(manifest_files(**{"a.csv": "a"})) + zip_bytes(
+        manifest_files(**{f"d/{n}.csv": "a" for n in range(4)})
+    )
+
+
+READABLE_ZIPS = {
+    "zip": lambda: zip_bytes(manifest_files(**{f"d/{n}.csv": "a" for n in range(5)})),
+    "zip with a comment": zip_with_comment,
+    "zip appended to another": appended_zip,
+    "zip64": lambda: as_zip64(zip_bytes(manifest_files(**{f"d/{n}.csv": "a" for n in range(5)}))),
+}
+ZIPS = {
+    **READABLE_ZIPS,
+    "end record hidden in the comment": lambda: end_record_hidden_in_the_comment(20),
+    "zip declaring fewer entries than it has": lambda: lying_zip(20),
+    "zip64 declaring fewer entries than it has": lambda: lying_zip(20, zip64=True),
+}
+
+
+@pytest.mark.parametrize("build", ZIPS.values(), ids=ZIPS)
+def test_the_count_is_of_the_records_zipfile_reads(build, request):
+    # Pins the end-record reading to this Python's zipfile: a cap one under its count refuses the zip unopened.
+    data = build()
+    records = len(zipfile.ZipFile(io.BytesIO(data)).infolist())
+    request.getfixturevalue("zipfile_never_opened")
+    error = refused_within_bounds(data, max_entries=records - 1)
+    assert error.message == f"the archive has more than {records - 1} entries"
+
+
+@pytest.mark.parametrize("build", READABLE_ZIPS.values(), ids=READABLE_ZIPS)
+def test_a_zip_with_as_many_entries_as_the_cap_is_read(build):
+    data = build()
+    records = len(zipfile.ZipFile(io.BytesIO(data)).infolist())
+    assert len(list(iter_archive(io.BytesIO(data), limits=ArchiveLimits(max_entries=records)))) == records
+
+
+@pytest.mark.parametrize("cut", [1, 2, 10, 21, 22, 30])
+def test_a_zip_cut_inside_its_end_record_is_refused_cleanly(cut):
+    data = zip_bytes(manifest_files())
+    error = refused_within_bounds(data[:-cut])
+    assert "truncated or corrupt" in error.message
+
+
+@pytest.mark.parametrize(
+    ("end", "message"),
+    [
+        (end_record(1, 0xFFFFFFFF, 0), "the zip archive is truncated or corrupt (Bad offset for central directory)"),
+        (end_record(3, 10, 0xFFFFFFFF), "the zip archive is truncated or corrupt (Truncated central directory)"),
+        (b"PK\x06\x07" + bytes(16) + end_record(0, 0, 0), "the archive has no publisher.json at its root"),
+        (
+            b"PK\x06\x07\x05" + bytes(15) + end_record(0, 0, 0),
+            "the zip archive is truncated or corrupt (zipfiles that span multiple disks are not supported)",
+        ),
+    ],
+    ids=["directory larger than the file", "directory cut short", "zip64 locator alone", "zip64 on another disk"],
+)
+def test_a_zip_whose_end_records_are_garbage_is_refused_cleanly(end, message):
+    data = zip_bytes(manifest_files())
+    error = refused_within_bounds(data[: data.rindex(b"PK\x05\x06")] + end)
+    assert error.message == message
