@@ -201,10 +201,13 @@ def _write_entries(version_id: int, token: datetime, drafts: list[EntryDraft]) -
         # there. A delete that locked it first has removed it by the time we get it: we write nothing.
         if not _owned(version_id, token).select_for_update().exists():
             return False
-        # One DELETE for the whole version: every entry and all its children go together, so Django's
-        # cascade collector (which would load each generation of children) has nothing to add.
-        stale = IndexEntry.objects.filter(version_id=version_id)
-        stale._raw_delete(stale.db)
+        # One DELETE for the whole version: every entry and all its children go together (the parent key is
+        # checked at commit), without Django's cascade collector, which would load each generation of children.
+        meta, quote = IndexEntry._meta, connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('version').column)} = %s", [version_id]
+            )
         saved: dict[int, IndexEntry] = {}
         for level in by_depth(drafts):
             rows = [
