@@ -6,7 +6,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from registry.api.roots import ApiRootView
 from registry.api.unserved import api_not_found
-from registry.views import api_aware_404, api_aware_500, favicon, healthz, landing, readyz, same_origin_only
+from registry.views import (
+    api_aware_400,
+    api_aware_403,
+    api_aware_404,
+    api_aware_500,
+    favicon,
+    healthz,
+    landing,
+    readyz,
+    same_origin_only,
+)
 
 V0_ROOT_LINKS = {
     "organizations": "organizations",
@@ -46,5 +56,7 @@ urlpatterns = [
     re_path(r"^v1/", api_not_found, name="api-v1-not-found"),
 ]
 
+handler400 = api_aware_400
+handler403 = api_aware_403
 handler404 = api_aware_404
 handler500 = api_aware_500

@@ -8,11 +8,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from functools import wraps
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.http import require_safe
-from django.views.defaults import page_not_found, server_error
+from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 
 from registry.api.envelopes import is_api_path
 from registry.api.exceptions import json_error
@@ -73,6 +74,24 @@ def api_aware_404(request, exception=None):
     if is_api_path(request.path):
         return json_error(request, "NOT_FOUND", f"No route matches {request.path}", 404)
     return page_not_found(request, exception)
+
+
+def api_aware_400(request, exception=None):
+    """What Django refuses before any view runs (a Host not in ALLOWED_HOSTS, a body or form over its
+    limits): the envelope on the API's paths, Django's page elsewhere."""
+    if not is_api_path(request.path):
+        return bad_request(request, exception)
+    if isinstance(exception, DisallowedHost):
+        return json_error(request, "BAD_REQUEST", "The Host header names a host this server does not serve.", 400)
+    if isinstance(exception, RequestDataTooBig):
+        return json_error(request, "PAYLOAD_TOO_LARGE", "The request body is larger than this endpoint accepts.", 413)
+    return json_error(request, "BAD_REQUEST", "The request could not be read.", 400)
+
+
+def api_aware_403(request, exception=None):
+    if is_api_path(request.path):
+        return json_error(request, "FORBIDDEN", "You do not have permission to perform this action.", 403)
+    return permission_denied(request, exception)
 
 
 def api_aware_500(request):
