@@ -19,7 +19,7 @@ import uuid
 
 from botocore.exceptions import ClientError
 from django.core.files.storage import FileSystemStorage
-from storages.utils import clean_name
+from storages.utils import clean_name, safe_join
 
 PARTIAL_PREFIX = ".partial-"
 
@@ -66,7 +66,8 @@ def renew_blob(storage, name: str) -> bool:
     bucket = getattr(storage, "bucket", None)
     if bucket is None:
         return True
-    key = storage._normalize_name(clean_name(name))  # the storage's own key for a name (its prefix)
+    # The object's key as the S3 storage makes it: its LOCATION prefix joined to the name.
+    key = safe_join(storage.location, clean_name(name))
     blob = bucket.Object(key)
     try:
         blob.load()

@@ -1,6 +1,7 @@
 """Artifacts on an S3-compatible store, switched on by settings alone."""
 
 import io
+import time
 import urllib.request
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.files.storage import storages
 from packages_app.blobs import digest_stream, store_artifact
 from packages_app.models import artifact_key
 from packages_app.replication import open_healthy_copy, replicate_artifact, verify_replicas
+from packages_app.storage import renew_blob
 from tests.factories import PackageFactory, make_version
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +92,21 @@ def test_an_api_download_on_s3_streams_when_redirects_are_off(s3_storages, proje
     )
     assert response.status_code == 200
     assert len(b"".join(response.streaming_content)) == version.artifact.size
+
+
+def test_renewing_a_blob_on_s3_rewrites_the_object_under_the_storage_location(s3_storages, settings):
+    client, buckets = s3_storages
+    artifacts = settings.STORAGES["artifacts"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "artifacts": {**artifacts, "OPTIONS": {**artifacts["OPTIONS"], "location": "registry"}},
+    }
+    storage = storages["artifacts"]
+    storage.save("sha256/ab/blob", io.BytesIO(b"reused"))
+    before = client.head_object(Bucket=buckets["artifacts"], Key="registry/sha256/ab/blob")["LastModified"]
+
+    time.sleep(1.1)  # S3 dates objects to the second
+    assert renew_blob(storage, "sha256/ab/blob") is True
+
+    after = client.head_object(Bucket=buckets["artifacts"], Key="registry/sha256/ab/blob")["LastModified"]
+    assert after > before
