@@ -188,15 +188,7 @@ class PackagePermissionRequestAdmin(PermissionRequestAdmin):
     list_select_related = ["user", "package__project__organization", "decided_by"]
     search_fields = ["user__username", "user__email", "message", "package__name"]
     fields = [
-        "user",
-        "role",
-        "package",
-        "message",
-        "status",
-        "decided_by",
-        "decided_at",
-        "created_at",
-        "updated_at",
+        "package" if name == "organization" else name for name in PermissionRequestAdmin.fields if name != "project"
     ]
     readonly_fields = fields
 

@@ -10,51 +10,33 @@ GRANT_FIELDS = ("user_id", "group_id", "role", "message", "created_at", "updated
 REQUEST_FIELDS = ("user_id", "role", "message", "status", "decided_by_id", "decided_at", "created_at", "updated_at")
 
 
-def copy_rows(source, target, fields, *, source_filter, target_values):
+def copy_rows(source, target, fields, *, source_filter):
     """Copy ``source`` rows into ``target`` (keeping their dates: ``updated_at`` is set after the insert,
     which would stamp it now), then delete them from ``source``."""
     rows = list(source.objects.filter(**source_filter).values("pk", "package_id", *fields))
     for row in rows:
         values = {name: row[name] for name in fields}
-        created = target.objects.create(**target_values(row["package_id"]), **values)
+        created = target.objects.create(package_id=row["package_id"], **values)
         target.objects.filter(pk=created.pk).update(updated_at=row["updated_at"])
     source.objects.filter(pk__in=[row["pk"] for row in rows]).delete()
+
+
+MOVED = [
+    (("registry", "Grant"), ("packages_app", "PackageGrant"), GRANT_FIELDS),
+    (("registry", "PermissionRequest"), ("packages_app", "PackagePermissionRequest"), REQUEST_FIELDS),
+]
 
 
 def grants_to_packages_app(apps, schema_editor):
     """registry's package-level grants and permission requests become PackageGrant and
     PackagePermissionRequest rows (registry 0007 then drops their ``package`` column)."""
-    copy_rows(
-        apps.get_model("registry", "Grant"),
-        apps.get_model("packages_app", "PackageGrant"),
-        GRANT_FIELDS,
-        source_filter={"package__isnull": False},
-        target_values=lambda package_id: {"package_id": package_id},
-    )
-    copy_rows(
-        apps.get_model("registry", "PermissionRequest"),
-        apps.get_model("packages_app", "PackagePermissionRequest"),
-        REQUEST_FIELDS,
-        source_filter={"package__isnull": False},
-        target_values=lambda package_id: {"package_id": package_id},
-    )
+    for source, target, fields in MOVED:
+        copy_rows(apps.get_model(*source), apps.get_model(*target), fields, source_filter={"package__isnull": False})
 
 
 def grants_back_to_registry(apps, schema_editor):
-    copy_rows(
-        apps.get_model("packages_app", "PackageGrant"),
-        apps.get_model("registry", "Grant"),
-        GRANT_FIELDS,
-        source_filter={},
-        target_values=lambda package_id: {"package_id": package_id},
-    )
-    copy_rows(
-        apps.get_model("packages_app", "PackagePermissionRequest"),
-        apps.get_model("registry", "PermissionRequest"),
-        REQUEST_FIELDS,
-        source_filter={},
-        target_values=lambda package_id: {"package_id": package_id},
-    )
+    for source, target, fields in MOVED:
+        copy_rows(apps.get_model(*target), apps.get_model(*source), fields, source_filter={})
 
 
 class Migration(migrations.Migration):
