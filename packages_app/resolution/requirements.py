@@ -4,7 +4,7 @@ ranges turned into requirements on packages the caller may read."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -43,6 +43,26 @@ def _split_reference(*, project: Project, reference: str) -> tuple[str, str, str
     return tuple(defaults[: 3 - len(parts)] + parts)  # type: ignore[return-value]
 
 
+def dependency_not_found(missing: list[str]) -> RegistryError:
+    """400 DEPENDENCY_NOT_FOUND naming the ``missing`` references."""
+    return RegistryError(
+        "DEPENDENCY_NOT_FOUND",
+        f"Dependency '{missing[0]}' was not found",
+        status=400,
+        details={"reference": missing[0], "missing": missing},
+    )
+
+
+def refuse_deleted(requirements: Sequence[Requirement]) -> None:
+    """400 DEPENDENCY_NOT_FOUND, as before the publish, when a package of ``requirements`` was deleted
+    since its reference was looked up (one query); otherwise nothing."""
+    ids = [requirement.package.pk for requirement in requirements]
+    present = set(Package.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    missing = [requirement.reference for requirement in requirements if requirement.package.pk not in present]
+    if missing:
+        raise dependency_not_found(missing)
+
+
 def parse_requirements(*, project: Project, declared: Mapping[str, str], user) -> list[Requirement]:
     """Turn ``{"<reference>": "<range>"}`` declared in ``project`` into requirements, in one query.
 
@@ -72,12 +92,7 @@ def parse_requirements(*, project: Project, declared: Mapping[str, str], user) -
     }
     missing = [ref for ref, parts in wanted.items() if tuple(part.lower() for part in parts) not in found]
     if missing:
-        raise RegistryError(
-            "DEPENDENCY_NOT_FOUND",
-            f"Dependency '{missing[0]}' was not found",
-            status=400,
-            details={"reference": missing[0], "missing": missing},
-        )
+        raise dependency_not_found(missing)
     requirements = [
         Requirement(package=found[tuple(part.lower() for part in wanted[ref])], reference=ref, range=text or "*")
         for ref, text in declared.items()

@@ -18,7 +18,7 @@ import resolvelib
 from packages_app.resolution.candidates import ROOT_ID, Candidate, CandidateIndex, Need
 from packages_app.resolution.errors import conflict_error, cycle_error
 from packages_app.resolution.ranges import parse_range
-from packages_app.resolution.requirements import Requirement
+from packages_app.resolution.requirements import Requirement, refuse_deleted
 from registry.errors import RegistryError
 
 
@@ -167,7 +167,8 @@ def resolve(*, root_label: str, requirements: Sequence[Requirement], root_packag
     the root (a cycle) or conflicts with it.
 
     Raises 409 INVALID_PACKAGE_DEPENDENCY (``details.conflicts``) or 409 CIRCULAR_DEPENDENCY
-    (``details.cycle``, a closed path of ``name@version``).
+    (``details.cycle``, a closed path of ``name@version``); 400 DEPENDENCY_NOT_FOUND when a required
+    package was deleted since ``requirements`` were read.
     """
     root_name, _, root_version = root_label.rpartition("@")
     for requirement in requirements:
@@ -184,6 +185,9 @@ def resolve(*, root_label: str, requirements: Sequence[Requirement], root_packag
     for requirement in requirements:
         index.names[requirement.package.pk] = requirement.package.name
     index.fill()
+    unavailable = [r for r in requirements if not index.candidates[r.package.pk]]
+    if unavailable:  # a conflict below, unless a package was deleted since it was looked up: say so
+        refuse_deleted(unavailable)
     index.labels[ROOT_ID] = root_label
 
     chosen = _choose_greedily(index)

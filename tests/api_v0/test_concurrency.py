@@ -362,3 +362,75 @@ def test_a_patch_racing_a_delete_of_its_organization_or_project_answers_200_or_4
         race_answers[f"DELETE {level} x PATCH {level}"].update([f"DELETE {deleted}", f"PATCH {patched}"])
         assert deleted == "204"
         assert patched in ("200", "404 NOT_FOUND")
+
+
+# --- A publish whose dependencies resolve to a package racing a DELETE of that package ---------------
+#
+# Whoever goes first, the answers are those of one order or the other: the publish lands (201) and the
+# delete is refused (409 PACKAGE_IN_USE), or the delete lands (204) and the publish is refused as a
+# publish naming a missing dependency is (400 DEPENDENCY_NOT_FOUND). Never a foreign-key violation at
+# commit (500), never a deadlock (503), and never a version without its whole lock.
+
+DEPENDENCY_RACES = 100  # per level: 300 races in all
+
+
+def dependency_to_delete(level: str, i: int, artifact, admin_of) -> tuple[str, str]:
+    """``(reference, delete url)``: package ``a`` at 1.0.0, alone in its project (and organization, for the
+    organization level), so that deleting the level takes it and nothing of the publishing project."""
+    from packages_app.publishing import create_version
+    from registry.models import Organization
+    from tests.factories import PackageFactory
+
+    organization_name = f"o{i}" if level == "organization" else "acme"
+    if level == "organization":
+        organization = OrganizationFactory(name=organization_name)
+        admin_of(organization)
+    else:
+        organization = Organization.objects.get(name="acme")
+    project = ProjectFactory(organization=organization, name=f"lib{i}")
+    package = PackageFactory(project=project, name="a")
+    create_version(package=package, version="1.0.0", artifact=artifact, author=None)
+    reference = f"{organization_name}/lib{i}/a"
+    url = f"/api/v0/organizations/{organization_name}"
+    if level != "organization":
+        url += f"/projects/lib{i}"
+    if level == "package":
+        url += "/packages/a"
+    return reference, url
+
+
+@pytest.mark.parametrize("level", ["package", "project", "organization"])
+def test_a_publish_depending_on_a_package_racing_its_delete_gives_one_order_s_answers_and_a_whole_lock_or_nothing(
+    level, raced_project, racing_admin, one_artifact, race_answers
+):
+    from packages_app.models import Dependency, LockEntry, UsedVersionNumber
+
+    admin_of, first, second = racing_admin
+    for client in (first, second):
+        client.raise_request_exception = False  # a 500 is an answer to count, not an exception in a thread
+    for i in range(DEPENDENCY_RACES):
+        reference, url = dependency_to_delete(level, i, one_artifact, admin_of)
+        data = archive_for("1.0.0", f"b{i}", dependencies={reference: "^1.0.0"})
+        published, deleted = race(
+            lambda i=i, data=data: answer(upload(first, package=f"b{i}", data=data)),
+            lambda url=url: answer(second.delete(url)),
+            jitter=0.1,
+        )
+        race_answers[f"publish B(-> A) x DELETE {level} of A"].update([f"publish {published}", f"DELETE {deleted}"])
+        assert (published, deleted) in [("201", "409 PACKAGE_IN_USE"), ("400 DEPENDENCY_NOT_FOUND", "204")], (
+            published,
+            deleted,
+        )
+        published_version = Version.objects.filter(package__project=raced_project, package__name=f"b{i}").first()
+        if published == "201":
+            assert list(Dependency.objects.filter(version=published_version).values_list("reference", flat=True)) == [
+                reference
+            ]
+            locked = LockEntry.objects.filter(root=published_version).values_list(
+                "resolved__package__name", "resolved__version"
+            )
+            assert list(locked) == [("a", "1.0.0")]
+        else:
+            assert published_version is None
+            assert not Package.objects.filter(project=raced_project, name=f"b{i}").exists()
+            assert not UsedVersionNumber.objects.filter(package_name=f"b{i}").exists()

@@ -1,7 +1,11 @@
 """record_dependencies writes the declared dependencies and the lock of the new version."""
 
-from packages_app.models import LockEntry
+import pytest
+
+from packages_app.models import Dependency, LockEntry
 from packages_app.resolution import record_dependencies, resolve
+from packages_app.services import delete_package
+from registry.errors import RegistryError
 
 
 def test_the_lock_holds_every_package_of_the_closure_with_its_edge_and_depth(registry):
@@ -26,3 +30,20 @@ def test_a_lock_keeps_its_versions_after_newer_ones_are_published(registry):
     )
     registry.version("core", "1.5.0")
     assert list(LockEntry.objects.filter(root=app).values_list("resolved_id", flat=True)) == [old.pk]
+
+
+def test_a_dependency_deleted_after_resolution_is_refused_as_not_found_and_nothing_is_written(registry):
+    registry.version("core", "1.0.0")
+    app = registry.version("app", "1.0.0")
+    requirements = registry.requirements({"core": "^1.0.0"})
+    resolution = resolve(root_label=app.label, requirements=requirements, root_package_id=app.package_id)
+    delete_package(package=registry.package("core"))  # by a concurrent request, before the lock was written
+    with pytest.raises(RegistryError) as caught:
+        record_dependencies(version=app, requirements=requirements, resolution=resolution)
+    assert (caught.value.status, caught.value.code, caught.value.details["missing"]) == (
+        400,
+        "DEPENDENCY_NOT_FOUND",
+        ["core"],
+    )
+    assert not Dependency.objects.filter(version=app).exists()
+    assert not LockEntry.objects.filter(root=app).exists()

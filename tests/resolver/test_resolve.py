@@ -210,3 +210,16 @@ def test_packages_of_the_same_name_in_two_projects_are_named_by_reference_in_a_c
         resolve(root_label="app@1.0.0", requirements=requirements)
     [conflict] = refusal.value.details["conflicts"]
     assert conflict["package"] == f"{project.organization.name}/other/core"
+
+
+def test_a_dependency_deleted_since_its_reference_was_read_is_not_found_rather_than_a_conflict(registry):
+    registry.version("core", "1.0.0")
+    requirements = registry.requirements({"core": "^1.0.0"})
+    registry.package("core").delete()  # by a concurrent request, between the lookup and the resolution
+    with pytest.raises(RegistryError) as caught:
+        resolve(root_label="app@1.0.0", requirements=requirements)
+    assert (caught.value.status, caught.value.code, caught.value.details["missing"]) == (
+        400,
+        "DEPENDENCY_NOT_FOUND",
+        ["core"],
+    )
