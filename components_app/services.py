@@ -41,6 +41,7 @@ from packages_app.publishing import add_version, invalid_version, number_used, v
 from packages_app.resolution import parse_requirements
 from packages_app.resolution.errors import cycle_error
 from packages_app.services import default_resource_identifier
+from registry.db import lock_keys
 from registry.errors import RegistryError, validation_failed
 from registry.models import Organization, Project
 from registry.naming import NAME_MAX_LENGTH, NAME_PATTERN, is_strict_version, parse_version
@@ -541,6 +542,16 @@ def add_project_dependency(*, project: Project, depends_on: Project, version: st
     # B -> A cannot both pass the cycle check.
     Organization.objects.select_for_update().get(pk=project.organization_id)
     project = lock_project(project)
+    # The project named, shared (docs/development.md, "Lock order"): a delete of it that came first is
+    # seen here, one that comes second waits and finds the new dependency (409 PROJECT_IN_USE); unlocked,
+    # the row written below would fail its foreign-key check at commit.
+    if not lock_keys(Project, depends_on.pk):
+        raise RegistryError(
+            "DEPENDENCY_NOT_FOUND",
+            f"Project {depends_on.name} was not found in organization {project.organization.name}",
+            status=400,
+            details={"projectId": depends_on.name},
+        )
     if not is_strict_version(version):
         raise RegistryError(
             "INVALID_VERSION",

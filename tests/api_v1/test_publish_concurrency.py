@@ -104,3 +104,57 @@ def test_two_concurrent_declarations_that_would_form_a_loop_cannot_both_succeed(
         thread.join(timeout=60)
     refused = [o for o in outcomes if isinstance(o, Exception)]
     assert [(e.status, e.code) for e in refused] == [(409, "CIRCULAR_DEPENDENCY")]
+
+
+DEPENDENCY_RACES = 60
+
+
+def answers_together(*calls) -> list[str]:
+    """Start ``calls`` at the same moment; each one's outcome: ``done``, ``<status> <code>`` of the
+    RegistryError it raised, or ``500 <exception>`` for any other error (what the API would answer)."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+
+    def run(index: int, call) -> None:
+        barrier.wait()
+        try:
+            call()
+            outcomes[index] = "done"
+        except RegistryError as exc:
+            outcomes[index] = f"{exc.status} {exc.code}"
+        except Exception as exc:
+            outcomes[index] = f"500 {type(exc).__name__}"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_a_dependency_declared_racing_a_delete_of_the_project_it_names_gives_one_order_s_answers(
+    organization, project, user
+):
+    """Either the declaration lands and the delete is refused (409 PROJECT_IN_USE), or the delete lands and
+    the declaration names a project that is gone (400 DEPENDENCY_NOT_FOUND, as the view answers when it
+    cannot find it): never a foreign-key violation at commit."""
+    from components_app.models import ProjectDependency
+    from registry.models import Project
+    from registry.services import delete_project
+    from tests.factories import ProjectFactory
+
+    for i in range(DEPENDENCY_RACES):
+        core = ProjectFactory(organization=organization, name=f"core{i}")
+        services.create_component(project=core, name="Card", type="view", content=bindjs("card()"), author=user)
+        services.publish_package(project=core, version="1.0.0", author=user)
+        declared, deleted = answers_together(
+            lambda core=core: services.add_project_dependency(project=project, depends_on=core, version="1.0.0"),
+            lambda core=core: delete_project(project=core),
+        )
+        assert (declared, deleted) in [("done", "409 PROJECT_IN_USE"), ("400 DEPENDENCY_NOT_FOUND", "done")]
+        assert Project.objects.filter(pk=core.pk).exists() == (declared == "done")
+        assert ProjectDependency.objects.filter(project=project).exists() == (declared == "done")
+        ProjectDependency.objects.filter(project=project).delete()  # the next round starts without one
