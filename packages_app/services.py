@@ -8,6 +8,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
+from enum import Enum
 from typing import IO
 
 from django.core.exceptions import ValidationError
@@ -205,15 +206,30 @@ def kind_mismatch(package: Package) -> RegistryError:
     )
 
 
-def check_package_metadata(*, project: Project, name: str, changes: PackageChanges, adds_version: bool) -> None:
+class NotRead(Enum):
+    """The default of ``existing`` in :func:`publish_package`: the caller has not read the package."""
+
+    PACKAGE = "package"
+
+
+def check_package_metadata(
+    *,
+    project: Project,
+    name: str,
+    changes: PackageChanges,
+    adds_version: bool,
+    existing: Package | NotRead | None = NotRead.PACKAGE,
+) -> None:
     """Every check of a publish's package metadata that needs no lock, made before its file is stored.
 
     The name (length and pattern), the fields ``changes`` sets, whether another package holds the
     resourceIdentifier, and whether the package takes versions through this API. A refusal here leaves
     nothing in storage. The publish transaction checks again with the row locked (a concurrent request
-    may have changed things meanwhile), and the database constraints have the last word.
+    may have changed things meanwhile), and the database constraints have the last word. ``existing`` is
+    the package as the caller already read it (None: there was none), which saves reading it again.
     """
-    existing = Package.objects.named(project, name).first()
+    if existing is NotRead.PACKAGE:
+        existing = Package.objects.named(project, name).first()
     if existing is not None and adds_version and existing.kind == PackageKind.COMPONENTS:
         raise kind_mismatch(existing)
     if existing is not None:
@@ -244,6 +260,7 @@ def publish_package(
     archive_status: str | None = None,
     upload: UploadedArchive | None = None,
     md5_hash: str | None = None,
+    existing: Package | NotRead | None = NotRead.PACKAGE,
 ) -> PublishResult:
     """Create or update a package and, given a version and a file, publish that version.
 
@@ -252,7 +269,9 @@ def publish_package(
     the transaction (a blob whose transaction fails is left to the orphan sweep); finally one transaction
     locks the package row, applies the metadata, records the artifact row and adds the version.
     Re-sending a version with the same bytes changes nothing (safe retries); other bytes, or a number
-    used before, is VERSION_EXISTS.
+    used before, is VERSION_EXISTS. A caller that has read the package already (the view, to judge the
+    caller's role) hands it over as ``existing`` (None when there was none): the checks made before the
+    file is stored then read nothing again; the transaction locks and reads the row afresh.
     """
     try:
         validate_name(name)
@@ -269,7 +288,9 @@ def publish_package(
         validate_replication_count(changes.replication_count)
     if md5_hash is not None:
         parse_md5(md5_hash)  # a malformed md5Hash is the caller's input error, not a checksum mismatch
-    check_package_metadata(project=project, name=name, changes=changes, adds_version=version is not None)
+    check_package_metadata(
+        project=project, name=name, changes=changes, adds_version=version is not None, existing=existing
+    )
 
     manifest: dict = {}
     requirements: list = []

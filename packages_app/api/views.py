@@ -44,18 +44,21 @@ VERSIONS = ["v0 versions"]
 JSON_PART_MAX_BYTES = 1024 * 1024
 
 
+def package_in_path(kwargs: dict):
+    """The package a path names (a queryset of at most one row), with its project and organization:
+    access checks walk them, so one query answers for all three."""
+    return (
+        Package.objects.in_project(kwargs["org"], kwargs["project"])
+        .filter(name__lower=kwargs["package"].lower())
+        .order_by()
+        .select_related("project__organization")
+    )
+
+
 class PackageLookupMixin:
     def get_package(self) -> Package:
         name = self.kwargs["package"]
-        # One query for the package with its project and organization (access checks walk them).
-        package = (
-            Package.objects.in_project(self.kwargs["org"], self.kwargs["project"])
-            .filter(name__lower=name.lower())
-            .order_by()
-            .select_related("project__organization")
-            .with_latest()
-            .first()
-        )
+        package = package_in_path(self.kwargs).with_latest().first()
         if package is None or not self.grants.can_read(package):
             self.get_project()  # 404 for the project or organization when that is what the caller cannot see
             raise not_found("package", name)
@@ -197,17 +200,17 @@ class PackageDetailView(PackageLookupMixin, V0View):
         },
     )
     def post(self, request, org, project, package):
-        found_project = self.get_project()
-        existing = None
-        # Ranks only grow downwards, so a writer on the project may write every package in it; only a
-        # lesser caller needs the package itself, for a grant on that package alone.
-        if self.grants.rank(found_project) < WRITE:
-            existing = Package.objects.named(found_project, package).first()
-            if existing is not None:
-                existing.project = found_project
-                if not self.grants.can_read(existing):
-                    existing = None  # a package the caller cannot see: judge the write on the project
-        self.require(existing or found_project, WRITE)
+        # Most publishes add a version to a package that exists: one query finds it with its project.
+        # Only a new package costs a second one, for the project alone.
+        existing = package_in_path(self.kwargs).first()
+        if existing is not None and self.grants.can_read(existing.project):
+            found_project = existing.project
+        else:
+            found_project = self.get_project()  # 404 when the caller cannot see it
+        # Judged on the package when the caller can see it (ranks only grow downwards, so that counts a grant
+        # on the package alone too), on the project otherwise.
+        seen = existing is not None and self.grants.can_read(existing)
+        self.require(existing if seen else found_project, WRITE)
         package_part = _json_part(request, "package", PackagePartSerializer)
         version_part = _json_part(request, "version", VersionPartSerializer) or {}
         package_file = request.FILES.get("packageFile")
@@ -227,6 +230,7 @@ class PackageDetailView(PackageLookupMixin, V0View):
             archive_status=version_part.get("archiveStatus"),
             upload=upload,
             md5_hash=md5_hash if isinstance(md5_hash, str) and md5_hash else None,
+            existing=existing,
         )
         return _package_response(result.package, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 

@@ -342,6 +342,13 @@ def test_a_caller_who_cannot_read_the_project_gets_404(as_stranger, project):
     assert response.json()["code"] == "NOT_FOUND"
 
 
+def test_a_caller_who_cannot_read_the_project_gets_404_for_its_existing_package_too(as_stranger, package):
+    response = upload(as_stranger, package=package.name, version="1.0.0")
+    assert response.status_code == 404
+    assert response.json()["code"] == "NOT_FOUND"
+    assert not package.versions.exists()
+
+
 def test_an_anonymous_caller_gets_401(api_client, project):
     response = upload(api_client, version="1.0.0")
     assert response.status_code == 401

@@ -14,11 +14,11 @@ def test_publishing_a_version_of_an_existing_package_runs_a_fixed_small_number_o
     as_modeler, package, django_assert_max_num_queries
 ):
     assert upload(as_modeler, version="1.0.0").status_code == 201
-    # The token, the project and the caller's grants (nothing is kept between requests); the package's
-    # metadata checked before the file is stored (one lookup); one transaction (begin, the project's key
-    # share lock, package lock, artifact and its primary copy's health, used number, version, package
-    # updated_at, commit); latestVersion for the answer.
-    with django_assert_max_num_queries(14):
+    # The token, the package with its project (one lookup serves the role check and the metadata checks
+    # made before the file is stored) and the caller's grants (nothing is kept between requests); one
+    # transaction (begin, the project's key share lock, package lock, artifact and its primary copy's
+    # health, used number, version, package updated_at, commit); latestVersion for the answer.
+    with django_assert_max_num_queries(13):
         response = upload(as_modeler, version="1.1.0")
     assert response.status_code == 201
     assert response.json()["latestVersion"] == "1.1.0"
