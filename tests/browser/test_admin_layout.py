@@ -9,6 +9,7 @@ with indented source and a modified draft.
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
@@ -150,7 +151,8 @@ def console_pages(registry) -> dict[str, str]:
     """Every page of the console the issue names: dashboard, each model's list, and the detail pages."""
     app, forecast, report = registry["app"], registry["forecast"], registry["report"]
     pages = {"dashboard": reverse("admin:index")}
-    for model in admin.site._registry:
+    registered = [model for model in apps.get_models() if admin.site.is_registered(model)]
+    for model in registered:
         opts = model._meta
         pages[f"{opts.model_name} list"] = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     pages.update(
