@@ -34,37 +34,24 @@ def answered(request):
 @pytest.fixture
 def broker_at(settings):
     """``with broker_at(url):`` this process publishes to ``url`` (not in-process), with short socket timeouts."""
-    from config.celery import app
+    from tests.indexing.workers import publishing_app
 
     @contextmanager
     def pointing(url: str):
-        keys = ("broker_url", "task_always_eager", "broker_transport_options", "broker_connection_timeout")
-        saved = {key: app.conf[key] for key in keys}
-
-        def rebuild():
-            # The app caches its AMQP helpers and connection pool from the first configuration it saw.
-            app.__dict__.pop("amqp", None)
-            app._pool = None
-
         settings.CELERY_BROKER_URL = url
         settings.CELERY_ENQUEUE_WAIT_SECONDS = 0.5
         settings.REGISTRY_READYZ_TIMEOUT_SECONDS = 3
-        app.conf.update(
+        with publishing_app(
             broker_url=url,
             task_always_eager=False,
             broker_connection_timeout=1,
             broker_transport_options={
-                **saved["broker_transport_options"],
+                **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
                 "socket_timeout": 1,
                 "socket_connect_timeout": 1,
             },
-        )
-        rebuild()
-        try:
+        ) as app:
             yield app
-        finally:
-            app.conf.update(saved)
-            rebuild()
 
     return pointing
 

@@ -134,22 +134,31 @@ class PrivateRedis:
 
 
 @contextmanager
+def publishing_app(**conf):
+    """A Celery app set up as config/celery.py's, with ``conf`` on top, that this process publishes with
+    (tasks' ``delay()`` and ``current_app``, on every thread) until the block ends; then the project's app again.
+
+    A new app rather than the project's reconfigured: an app keeps the broker connection pool and the AMQP
+    helpers (queues, producers) it built from the first configuration it saw.
+    """
+    from celery import Celery
+
+    from config.celery import app as project_app
+
+    with Celery(project_app.main) as app:  # current on this thread; closed (its pool dropped) on exit
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+        app.autodiscover_tasks()
+        app.conf.update(conf)
+        app.set_default()  # the current app of threads that set none: the enqueue and /readyz pools
+        try:
+            yield app
+        finally:
+            project_app.set_current()
+            project_app.set_default()
+
+
+@contextmanager
 def celery_sending_to(broker: str, queue: str):
     """Make this (test) process publish tasks to ``broker``/``queue`` instead of running them in-process."""
-    from config.celery import app
-
-    keys = ("broker_url", "task_always_eager", "task_default_queue")
-    saved = {key: app.conf[key] for key in keys}
-
-    def rebuild():
-        # The app caches its AMQP helpers and connection pool from the first configuration it saw.
-        app.__dict__.pop("amqp", None)
-        app._pool = None
-
-    app.conf.update(broker_url=broker, task_always_eager=False, task_default_queue=queue)
-    rebuild()
-    try:
+    with publishing_app(broker_url=broker, task_always_eager=False, task_default_queue=queue) as app:
         yield app
-    finally:
-        app.conf.update(saved)
-        rebuild()
