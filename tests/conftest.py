@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlparse
@@ -82,7 +83,7 @@ class ReadingClient(APIClient):
         response = super().request(**kwargs)
         if response.streaming and response.get("Content-Type", "").startswith("application/json"):
             body = b"".join(response.streaming_content)
-            response._json = json.loads(body)
+            response.json = partial(json.loads, body)  # the client's own json() reads .content, which this has not
             response.streaming_content = [body]
         return response
 
