@@ -1,14 +1,15 @@
 // Print, as JSON, every definition the official Malloy parser finds in each model named on the command
 // line: {file, errors, model: {doc, tags}, definitions: [{kind, name, parent, line, doc, tags}]}.
 //
-// It parses with Malloy.parse (no database connection is needed to parse) and walks the parse tree the
-// parser built. Which annotations belong to a definition follows the translator (malloy-to-ast): the
-// definition's own annotations, those around its `is`, and those before the statement keyword that
-// introduces it ("block notes"). `#(doc)` and `#"` lines are doc text; every other `#` line is a tag.
+// It parses with the package's exported MalloyTranslator, set up as Malloy.parse sets it up (no database
+// connection is needed to parse), and walks the parse tree the parser built. Which annotations belong to a
+// definition follows the translator (malloy-to-ast): the definition's own annotations, those around its
+// `is`, and those before the statement keyword that introduces it ("block notes"). `#(doc)` and `#"` lines
+// are doc text; every other `#` line is a tag.
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const {Malloy} = require('@malloydata/malloy');
+const {MalloyTranslator} = require('@malloydata/malloy');
 
 // Parse tree contexts that define something, and the entry kind each one becomes.
 const SCOPES = new Set(['source', 'view', 'nest', 'query', 'run']);
@@ -145,8 +146,8 @@ function definition(node) {
 }
 
 function outline(file, text) {
-  const parse = Malloy.parse({source: text, url: new URL('file://' + path.resolve(file))});
-  const translator = parse._translator;
+  const url = new URL('file://' + path.resolve(file)).toString();
+  const translator = new MalloyTranslator(url, url, {urls: {[url]: text}});  // as Malloy.parse builds it
   const response = translator.parseStep.step(translator);
   const errors = translator.problems().filter(p => p.severity === 'error').map(p => p.message);
   const definitions = [];
