@@ -9,8 +9,8 @@ them); writes they may read but not make answer 403.
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import Group
-from django.db.models import BigIntegerField, Q, Value
+from django.contrib.auth import get_user_model
+from django.db.models import BigIntegerField, Q, QuerySet, Value
 from django.utils.functional import cached_property
 
 from registry.errors import RegistryError
@@ -31,19 +31,23 @@ WRITE = 2  # publish, edit
 ADMIN = 3  # manage grants, delete
 
 
-def groups_of(user):
-    """The groups ``user`` belongs to, as a subquery: their own, and those holding one of them as a
-    ``group:`` member (one level: a group inside a group cannot hold groups itself)."""
-    own = user.groups.all()
-    containing = GroupMembership.objects.filter(member_group__in=own).values("group")
-    return Group.objects.filter(Q(pk__in=own.values("pk")) | Q(pk__in=containing)).values("pk")
+def groups_of(user) -> tuple[QuerySet, QuerySet]:
+    """The groups ``user`` belongs to, as two subqueries of group ids: their own, and those holding one of
+    them as a ``group:`` member (one level: a group inside a group cannot hold groups itself).
+
+    Read from the membership tables alone (no join with the groups): every request builds them.
+    """
+    own = get_user_model().groups.through.objects.filter(user_id=user.pk).values("group_id")
+    containing = GroupMembership.objects.filter(member_group__in=own).values("group_id")
+    return own, containing
 
 
 def principal_q(user, prefix: str = "") -> Q:
     """Grants given to ``user`` directly or to one of their groups."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    return Q(**{f"{prefix}user": user}) | Q(**{f"{prefix}group__in": groups_of(user)})
+    own, containing = groups_of(user)
+    return Q(**{f"{prefix}user": user}) | Q(**{f"{prefix}group__in": own}) | Q(**{f"{prefix}group__in": containing})
 
 
 def sees_everything(user) -> bool:
@@ -155,7 +159,7 @@ class GrantSnapshot:
         self._principal = principal_q(user)
         if self.everything or not (user.is_authenticated and user.is_active):
             return
-        rows = _grants_of(user)
+        rows = _grants_of(self._principal)
         for role, organization, project, package in rows:
             rank = ROLE_RANK[Role(role)]
             if organization is not None:
@@ -229,12 +233,11 @@ def null_id():
     return Value(None, output_field=BigIntegerField())
 
 
-def _grants_of(user) -> list[tuple]:
-    """(role, organization id, project id, package id) of every grant the user holds, directly or by
-    group: one query (a union) whatever the kinds of grant."""
+def _grants_of(principal: Q) -> list[tuple]:
+    """(role, organization id, project id, package id) of every grant ``principal`` (a
+    :func:`principal_q`) holds, directly or by group: one query (a union) whatever the kinds of grant."""
     # No joins: most judgments need only these ranks. Where the objects granted below sit is looked up
     # when a question needs it (see GrantSnapshot.organizations_below).
-    principal = principal_q(user)
     rows = Grant.objects.filter(principal).order_by().values_list("role", "organization_id", "project_id", null_id())
     inside = grants_inside()
     if inside is not None:
@@ -297,4 +300,4 @@ def may_manage_group(user, *, organization, group, grants: GrantSnapshot) -> boo
 
 def holds_any_grant(user) -> bool:
     """Whether ``user`` holds a role anywhere (directly or through a group)."""
-    return bool(_grants_of(user))
+    return bool(_grants_of(principal_q(user)))
