@@ -637,8 +637,9 @@ class PublishResult:
 
 
 def _component_package_for_publish(project: Project) -> Package:
-    # Locked like a v0 publish locks it, so the two kinds of publish to one package take turns.
-    package = Package.objects.select_for_update().named(project, project.name).first()
+    # Locked like a v0 publish locks it (FOR NO KEY UPDATE), so the two kinds of publish to one package
+    # take turns.
+    package = Package.objects.select_for_update(no_key=True).named(project, project.name).first()
     if package is not None and package.kind != PackageKind.COMPONENTS:
         raise RegistryError(
             "PACKAGE_NAME_TAKEN",

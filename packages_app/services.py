@@ -161,8 +161,13 @@ def _media_type(stream: IO[bytes]) -> str:
 
 
 def _lock_package(project: Project, name: str) -> Package | None:
-    """The package row, locked until the caller's transaction ends; None if there is none."""
-    return Package.objects.select_for_update().named(project, name).first()
+    """The package row, locked until the caller's transaction ends; None if there is none.
+
+    ``FOR NO KEY UPDATE``: publishes of one package take turns and a delete waits, but a publish of a
+    package that depends on this one still takes its key share (docs/development.md, "Lock order");
+    with ``FOR UPDATE`` two packages published at once, each depending on the other, deadlocked.
+    """
+    return Package.objects.select_for_update(no_key=True).named(project, name).first()
 
 
 def _lock_or_create_package(*, project: Project, name: str, changes: PackageChanges) -> tuple[Package, bool]:

@@ -434,3 +434,23 @@ def test_a_publish_depending_on_a_package_racing_its_delete_gives_one_order_s_an
             assert published_version is None
             assert not Package.objects.filter(project=raced_project, name=f"b{i}").exists()
             assert not UsedVersionNumber.objects.filter(package_name=f"b{i}").exists()
+
+
+def test_two_packages_published_at_once_each_depending_on_the_other_both_land_without_a_deadlock(
+    raced_project, racing_admin, one_artifact, race_answers
+):
+    """Each publish holds its own package row and takes a key share on the other's: the package lock must
+    be FOR NO KEY UPDATE, which a key share does not wait for (FOR UPDATE deadlocked most rounds)."""
+    _, first, second = racing_admin
+    for i in range(RACES // 2):
+        for name in (f"x{i}", f"y{i}"):
+            fresh_package(raced_project, one_artifact, name)
+        x_data = archive_for("2.0.0", f"x{i}", dependencies={f"y{i}": "^1.0.0"})
+        y_data = archive_for("2.0.0", f"y{i}", dependencies={f"x{i}": "^1.0.0"})
+        answers = race(
+            lambda i=i, data=x_data: answer(upload(first, package=f"x{i}", version="2.0.0", data=data)),
+            lambda i=i, data=y_data: answer(upload(second, package=f"y{i}", version="2.0.0", data=data)),
+            jitter=0.02,
+        )
+        race_answers["publish x(-> y) x publish y(-> x)"].update(answers)
+        assert answers == ["201", "201"]
