@@ -36,9 +36,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return self._authenticate_secret(secret)
 
     def _authenticate_secret(self, secret: str):
-        token = ApiToken.objects.select_related("user").filter(digest=ApiToken.digest_of(secret)).first()
-        if token is None:
-            raise exceptions.AuthenticationFailed("Invalid token.")
+        try:
+            # The digest is unique: get() sorts nothing (first() would order by the model's -created_at).
+            token = ApiToken.objects.select_related("user").get(digest=ApiToken.digest_of(secret))
+        except ApiToken.DoesNotExist:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
         if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This token has been revoked.")
         if token.is_expired:
