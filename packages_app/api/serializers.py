@@ -48,6 +48,11 @@ class VersionSerializer(serializers.Serializer):
     indexStatus = serializers.ChoiceField(source="index_status", choices=IndexStatus.choices)
 
 
+# The columns VersionSerializer reads. A list selects these alone (``.values(*VERSION_COLUMNS)``): no model
+# instance per version, and none of its other columns (the manifest and tags JSON) decoded.
+VERSION_COLUMNS = tuple(field.source for field in VersionSerializer().fields.values())
+
+
 class ReplicaSerializer(serializers.Serializer):
     location = serializers.CharField(help_text="The storage location holding this copy")
     status = serializers.ChoiceField(choices=ReplicaStatus.choices, help_text="What the last integrity check found")

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from packages_app import services
 from packages_app.api.serializers import (
+    VERSION_COLUMNS,
     PackagePartSerializer,
     PackageSerializer,
     PackageUploadSerializer,
@@ -277,7 +278,7 @@ class VersionListView(PackageLookupMixin, V0View):
     )
     def get(self, request, org, project, package):
         found = self.get_package()
-        return self.paginated(found.versions.newest_first(), VersionSerializer)
+        return self.paginated(found.versions.newest_first().values(*VERSION_COLUMNS), VersionSerializer)
 
 
 @extend_schema(parameters=path_parameters("org", "project", "package", "version_id"))
