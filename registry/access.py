@@ -10,7 +10,9 @@ them); writes they may read but not make answer 403.
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import BigIntegerField, Q, QuerySet, Value
+from django.db import connections, router
+from django.db.models import BigIntegerField, Q, Value
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 from registry.errors import RegistryError
@@ -31,23 +33,40 @@ WRITE = 2  # publish, edit
 ADMIN = 3  # manage grants, delete
 
 
-def groups_of(user) -> tuple[QuerySet, QuerySet]:
-    """The groups ``user`` belongs to, as two subqueries of group ids: their own, and those holding one of
-    them as a ``group:`` member (one level: a group inside a group cannot hold groups itself).
+def _grants_database():
+    return connections[router.db_for_read(Grant)]
 
-    Read from the membership tables alone (no join with the groups): every request builds them.
+
+def _groups_sql(connection) -> str:
+    """The ids of the groups a user belongs to, as SQL taking the user's id twice: their own groups, and
+    those holding one of them as a ``group:`` member (one level: a group inside a group cannot hold groups
+    itself). The one statement of this rule: the ORM filters embed it (:func:`principal_q`) and the
+    snapshot runs it (:func:`_grants_of`).
+
+    Plain SQL over the membership tables, because every authenticated request asks it: composed from
+    querysets, it cost more to build (about 1.5 ms of CPU, cloning and compiling nested subqueries) than
+    to run; names come from the models' ``_meta``.
     """
-    own = get_user_model().groups.through.objects.filter(user_id=user.pk).values("group_id")
-    containing = GroupMembership.objects.filter(member_group__in=own).values("group_id")
-    return own, containing
+    quote = connection.ops.quote_name
+    through = get_user_model().groups.through._meta
+    user_groups = quote(through.db_table)
+    user_id, group_id = (quote(through.get_field(name).column) for name in ("user", "group"))
+    members = GroupMembership._meta
+    member_group = quote(members.get_field("member_group").column)
+    containing_group = quote(members.get_field("group").column)
+    return (
+        f"SELECT {group_id} FROM {user_groups} WHERE {user_id} = %s"
+        f" UNION SELECT m.{containing_group} FROM {quote(members.db_table)} m"
+        f" JOIN {user_groups} g ON g.{group_id} = m.{member_group} WHERE g.{user_id} = %s"
+    )
 
 
 def principal_q(user, prefix: str = "") -> Q:
     """Grants given to ``user`` directly or to one of their groups."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    own, containing = groups_of(user)
-    return Q(**{f"{prefix}user": user}) | Q(**{f"{prefix}group__in": own}) | Q(**{f"{prefix}group__in": containing})
+    groups = RawSQL(_groups_sql(_grants_database()), (user.pk, user.pk))
+    return Q(**{f"{prefix}user": user}) | Q(**{f"{prefix}group__in": groups})
 
 
 def sees_everything(user) -> bool:
@@ -156,10 +175,10 @@ class GrantSnapshot:
         self.organizations: dict[int, int] = {}
         self.projects: dict[int, int] = {}
         self.packages: dict[int, int] = {}
-        self._principal = principal_q(user)
+        self.user = user
         if self.everything or not (user.is_authenticated and user.is_active):
             return
-        rows = _grants_of(self._principal)
+        rows = _grants_of(user)
         for role, organization, project, package in rows:
             rank = ROLE_RANK[Role(role)]
             if organization is not None:
@@ -168,6 +187,10 @@ class GrantSnapshot:
                 self.projects[project] = max(rank, self.projects.get(project, 0))
             else:
                 self.packages[package] = max(rank, self.packages.get(package, 0))
+
+    @cached_property
+    def _principal(self) -> Q:
+        return principal_q(self.user)
 
     @cached_property
     def _below(self) -> tuple[set[int], set[int]]:
@@ -233,17 +256,38 @@ def null_id():
     return Value(None, output_field=BigIntegerField())
 
 
-def _grants_of(principal: Q) -> list[tuple]:
-    """(role, organization id, project id, package id) of every grant ``principal`` (a
-    :func:`principal_q`) holds, directly or by group: one query (a union) whatever the kinds of grant."""
+def _grants_of(user) -> list[tuple]:
+    """(role, organization id, project id, package id) of every grant ``user`` holds, directly or by
+    group: one statement (a union) whatever the kinds of grant.
+
+    Plain SQL for the reason :func:`_groups_sql` gives: this runs on every authenticated request, and the
+    same union composed from querysets cost about 1.6 ms of CPU to build against 0.1 ms to run. It says
+    what :func:`principal_q` says (a test checks the snapshot against the querysets, groups included).
+    """
     # No joins: most judgments need only these ranks. Where the objects granted below sit is looked up
     # when a question needs it (see GrantSnapshot.organizations_below).
-    rows = Grant.objects.filter(principal).order_by().values_list("role", "organization_id", "project_id", null_id())
+    connection = _grants_database()
+    quote = connection.ops.quote_name
+    groups = _groups_sql(connection)
+
+    def held(model, places: tuple[str | None, str | None, str | None]) -> str:
+        meta = model._meta
+
+        def column(name: str | None) -> str:
+            return "NULL" if name is None else quote(meta.get_field(name).column)
+
+        return (
+            f"SELECT {column('role')}, {', '.join(column(place) for place in places)}"
+            f" FROM {quote(meta.db_table)} WHERE {column('user')} = %s OR {column('group')} IN ({groups})"
+        )
+
+    statements = [held(Grant, ("organization", "project", None))]
     inside = grants_inside()
     if inside is not None:
-        items = inside.grant_model.objects.filter(principal).order_by()
-        rows = rows.union(items.values_list("role", null_id(), null_id(), f"{inside.field}_id"), all=True)
-    return list(rows)
+        statements.append(held(inside.grant_model, (None, None, inside.field)))
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(statements), [user.pk] * 3 * len(statements))
+        return cursor.fetchall()
 
 
 def require(user, obj, needed: int, *, read_only_token: bool = False, grants: GrantSnapshot | None = None) -> None:
@@ -300,4 +344,4 @@ def may_manage_group(user, *, organization, group, grants: GrantSnapshot) -> boo
 
 def holds_any_grant(user) -> bool:
     """Whether ``user`` holds a role anywhere (directly or through a group)."""
-    return bool(_grants_of(principal_q(user)))
+    return user.is_authenticated and bool(_grants_of(user))

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from packages_app.models import Package
 from registry.access import ADMIN, READ, WRITE, GrantSnapshot, effective_rank, has_rank
-from registry.models import Organization, Project, Role
+from registry.models import GroupMembership, Organization, Project, Role
 from tests.factories import GroupFactory, OrganizationFactory, PackageFactory, ProjectFactory, UserFactory, grant_on
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,8 @@ def small_registry():
         [("other_package", Role.MODELER), ("other_organization", Role.MODELER)],
         [("package", Role.VIEWER), ("package", Role.MODELER, "group")],
         [("project", Role.ADMIN, "group"), ("other_package", Role.VIEWER)],
+        [("other_project", Role.MODELER, "outer"), ("package", Role.VIEWER, "outer")],
+        [("other_organization", Role.MEMBER, "outer"), ("project", Role.VIEWER, "group")],
     ],
     ids=lambda grants: "+".join("-".join(map(str, g)) for g in grants) or "none",
 )
@@ -105,9 +107,11 @@ def test_the_grant_snapshot_agrees_with_visible_to_and_effective_rank(small_regi
     user = UserFactory(username="judged")
     group = GroupFactory(name="judged-group")
     group.user_set.add(user)
+    outer = GroupFactory(name="outer-group")  # holds the user's group as a member: its grants reach the user
+    GroupMembership.objects.create(group=outer, member_group=group)
     for scope, role, *via in grants:
-        principal = {"group": group} if via else {"user": user}
-        grant_on(small_registry[scope], role, **principal)
+        principal = {"user": user, "group": group, "outer": outer}[via[0] if via else "user"]
+        grant_on(small_registry[scope], role, **{"user" if principal is user else "group": principal})
 
     snapshot = GrantSnapshot(user)
     visible = {
@@ -118,6 +122,28 @@ def test_the_grant_snapshot_agrees_with_visible_to_and_effective_rank(small_regi
     for obj in small_registry["objects"]:
         assert snapshot.can_read(obj) == (obj in visible[type(obj)]), obj
         assert snapshot.rank(obj) == effective_rank(user, obj), obj
+
+
+def test_a_grant_to_a_group_holding_the_users_group_reaches_the_user(small_registry):
+    user = UserFactory(username="nested")
+    group, outer = GroupFactory(name="inner"), GroupFactory(name="outer")
+    group.user_set.add(user)
+    GroupMembership.objects.create(group=outer, member_group=group)
+    grant_on(small_registry["package"], Role.MODELER, group=outer)
+
+    assert GrantSnapshot(user).rank(small_registry["package"]) == WRITE
+    assert list(Package.objects.visible_to(user)) == [small_registry["package"]]
+
+
+def test_a_grant_to_a_group_the_user_left_no_longer_reaches_them(small_registry):
+    user = UserFactory(username="left")
+    group = GroupFactory(name="former")
+    group.user_set.add(user)
+    grant_on(small_registry["project"], Role.ADMIN, group=group)
+    group.user_set.remove(user)
+
+    assert GrantSnapshot(user).rank(small_registry["project"]) == 0
+    assert not Project.objects.visible_to(user).exists()
 
 
 def test_the_grant_snapshot_gives_staff_everything_and_anonymous_nothing(small_registry):
