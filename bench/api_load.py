@@ -337,9 +337,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.verdaccio_harness is not None and not args.verdaccio_harness.is_file():
         parser.error(f"--verdaccio-harness {args.verdaccio_harness}: no such file")
+    if not args.publish_only and shutil.which("wrk") is None:
+        parser.error("the read benchmark needs wrk on the PATH (Debian: apt-get install wrk), or use --publish-only")
 
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    (ROOT / "var").mkdir(exist_ok=True)  # a fresh clone has none until the app has run
     scratch = Path(tempfile.mkdtemp(prefix="bench-api-load-", dir=ROOT / "var"))
     env = production_env(database_url=database_url, redis_url=redis_url, scratch=scratch)
     env.update(

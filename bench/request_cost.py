@@ -164,6 +164,7 @@ def main() -> int:
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL.replace("api_load", "request_cost"))
     redis_url = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    (ROOT / "var").mkdir(exist_ok=True)  # a fresh clone has none until the app has run
     scratch = Path(tempfile.mkdtemp(prefix="bench-request-cost-", dir=ROOT / "var"))
     env = production_env(database_url=database_url, redis_url=redis_url, scratch=scratch)
     try:
