@@ -43,8 +43,9 @@ from packages_app.resolution.errors import cycle_error
 from packages_app.services import default_resource_identifier
 from registry.db import lock_keys
 from registry.errors import RegistryError, validation_failed
-from registry.models import Organization, Project
+from registry.models import Project
 from registry.naming import NAME_MAX_LENGTH, NAME_PATTERN, is_strict_version, parse_version
+from registry.services import locked_organization, locked_project
 
 MANIFEST_NAME = "publisher.json"
 COMPONENT_FILE_EXTENSION = "js"
@@ -53,7 +54,8 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def lock_project(project: Project) -> Project:
-    return Project.objects.select_for_update(of=("self",)).select_related("organization").get(pk=project.pk)
+    """``project`` re-read under its row lock; 404 NOT_FOUND when a concurrent delete took it meanwhile."""
+    return locked_project(project)
 
 
 # --- Components --------------------------------------------------------------------------------------
@@ -540,7 +542,7 @@ def add_project_dependency(*, project: Project, depends_on: Project, version: st
     """
     # Lock the organization (dependencies stay inside one), so two concurrent declarations A -> B and
     # B -> A cannot both pass the cycle check.
-    Organization.objects.select_for_update().get(pk=project.organization_id)
+    locked_organization(project.organization)
     project = lock_project(project)
     # The project named, shared (docs/development.md, "Lock order"): a delete of it that came first is
     # seen here, one that comes second waits and finds the new dependency (409 PROJECT_IN_USE); unlocked,

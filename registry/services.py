@@ -94,7 +94,7 @@ def organization_exists(name: str) -> RegistryError:
     )
 
 
-def _locked_organization(organization: Organization, *, no_key: bool = False) -> Organization:
+def locked_organization(organization: Organization, *, no_key: bool = False) -> Organization:
     """``organization`` re-read under a row lock; 404 when a concurrent request deleted it meanwhile.
 
     ``no_key``: ``FOR NO KEY UPDATE``, for a change of columns nothing references (a PATCH): rows being
@@ -106,7 +106,7 @@ def _locked_organization(organization: Organization, *, no_key: bool = False) ->
     return locked
 
 
-def _locked_project(project: Project, *, no_key: bool = False) -> Project:
+def locked_project(project: Project, *, no_key: bool = False) -> Project:
     """``project`` re-read under a row lock (its own row only); 404 when it was deleted meanwhile."""
     locked = (
         Project.objects.select_for_update(of=("self",), no_key=no_key)
@@ -123,7 +123,7 @@ def _locked_project(project: Project, *, no_key: bool = False) -> Project:
 def update_organization(*, organization: Organization, changes: Changes) -> Organization:
     """Change an organization's details; 404 NOT_FOUND when it was deleted before the lock was granted."""
     with transaction.atomic():
-        locked = _locked_organization(organization, no_key=True)
+        locked = locked_organization(organization, no_key=True)
         if changes.apply(locked):
             _full_clean(locked, {"display_name": "displayName"})
             locked.save()
@@ -139,7 +139,7 @@ def delete_organization(*, organization: Organization) -> None:
     """
     try:
         with transaction.atomic():
-            organization = _locked_organization(organization)
+            organization = locked_organization(organization)
             projects = Project.objects.filter(organization=organization)
             list(projects.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
             hooks.prepare_projects_for_deletion(projects=projects, what=f"Organization {organization.name}")
@@ -165,7 +165,7 @@ def create_project(*, organization: Organization, name: str, description: str = 
 def update_project(*, project: Project, changes: Changes) -> Project:
     """Change a project's details; 404 NOT_FOUND when it was deleted before the lock was granted."""
     with transaction.atomic():
-        locked = _locked_project(project, no_key=True)
+        locked = locked_project(project, no_key=True)
         if changes.apply(locked):
             _full_clean(locked, {})
             locked.save()
@@ -180,7 +180,7 @@ def delete_project(*, project: Project) -> None:
     """
     try:
         with transaction.atomic():
-            project = _locked_project(project)
+            project = locked_project(project)
             hooks.prepare_projects_for_deletion(
                 projects=Project.objects.filter(pk=project.pk), what=f"Project {project.name}"
             )

@@ -7,7 +7,7 @@ from components_app import services
 from components_app.models import Component, ComponentVersion
 from packages_app.models import LockEntry, Package, PackageKind, Version, artifact_key, artifact_storage
 from registry.errors import RegistryError
-from registry.models import Role
+from registry.models import Project, Role
 from tests.components.conftest import reload
 from tests.components.sources import bindjs
 from tests.factories import ProjectFactory
@@ -311,3 +311,21 @@ def test_a_published_component_package_is_indexed_with_an_entry_per_component(
         ("Card", "components/Card.js", "view", 1),
         ("Page", "components/Page.js", "layout", 1),
     ]
+
+
+def test_declaring_a_dependency_of_a_project_deleted_meanwhile_is_404(project, core):
+    stale = Project.objects.get(pk=project.pk)  # what the view looked up, before a concurrent delete
+    project.delete()
+
+    with pytest.raises(RegistryError) as refused:
+        services.add_project_dependency(project=stale, depends_on=core, version="1.0.0")
+    assert (refused.value.status, refused.value.code) == (404, "NOT_FOUND")
+
+
+def test_creating_a_component_in_a_project_deleted_meanwhile_is_404(project, author):
+    stale = Project.objects.get(pk=project.pk)
+    project.delete()
+
+    with pytest.raises(RegistryError) as refused:
+        services.create_component(project=stale, name="Card", type="view", content=bindjs("card()"), author=author)
+    assert (refused.value.status, refused.value.code) == (404, "NOT_FOUND")
