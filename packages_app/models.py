@@ -193,6 +193,8 @@ class PackageGrant(GrantFields):
     """
 
     package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="grants")
+    # A package's roles only (forms and filters offer no organization role); the constraint below holds it.
+    role = models.CharField(max_length=16, choices=[(role.value, role.label) for role in PROJECT_ROLES])
 
     class Meta(GrantFields.Meta):
         constraints = [
@@ -217,6 +219,7 @@ class PackagePermissionRequest(PermissionRequestFields):
     """A request for a role on one package."""
 
     package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="permission_requests")
+    role = models.CharField(max_length=16, choices=[(role.value, role.label) for role in PROJECT_ROLES])
 
     class Meta(PermissionRequestFields.Meta):
         constraints = [one_pending_request_per_user("package", prefix="packagepermissionrequest")]
