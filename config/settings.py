@@ -382,6 +382,8 @@ SPECTACULAR_SETTINGS = {
     # One enum for the grant roles wherever a serializer names them (v0 permissions).
     "ENUM_NAME_OVERRIDES": {
         "GrantRoleEnum": "registry.models.Role",
+        "OrganizationRoleEnum": ["admin", "modeler", "member"],
+        "ProjectRoleEnum": ["admin", "modeler", "viewer"],
         "ComponentTypeEnum": "components_app.models.ComponentType",
         "ComponentStatusEnum": "components_app.models.ComponentStatus",
         "MemberStatusEnum": ["admin", "member"],
@@ -392,6 +394,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "registry.api.schema_hooks.document_common_errors",
+        "registry.api.schema_hooks.state_text_constraints",
     ],
 }
 

@@ -9,7 +9,8 @@ from rest_framework import serializers
 
 from components_app import selectors
 from components_app.models import AssetStatus, ComponentStatus, ComponentType
-from registry.naming import NAME_MAX_LENGTH
+from registry.api.fields import VersionNumberField
+from registry.naming import NAME_MAX_LENGTH, NAME_PATTERN
 
 # With ?includeAssets=true a component carries at most this many of its assets (as Metabind documents).
 ASSETS_INLINE = 100
@@ -294,8 +295,10 @@ class ComponentVersionSerializer(serializers.Serializer):
 
 
 class DependencyCreateSerializer(serializers.Serializer):
-    projectId = serializers.CharField(max_length=NAME_MAX_LENGTH, help_text="A project of the same organization.")
-    version = serializers.CharField(max_length=64, help_text="An existing package version of that project (X.Y.Z).")
+    projectId = serializers.RegexField(
+        NAME_PATTERN, max_length=NAME_MAX_LENGTH, help_text="A project of the same organization."
+    )
+    version = VersionNumberField(help_text="An existing package version of that project (X.Y.Z).")
 
 
 class DependencySerializer(serializers.Serializer):
@@ -333,7 +336,7 @@ class PackageMetadataInputSerializer(serializers.Serializer):
 
 
 class PackageCreateSerializer(serializers.Serializer):
-    version = serializers.CharField(
+    version = VersionNumberField(
         trim_whitespace=False, help_text="Strict MAJOR.MINOR.PATCH, greater than the latest package version."
     )
     metadata = PackageMetadataInputSerializer(required=False)

@@ -1,11 +1,31 @@
 """v0 serializers for packages and versions, in Credible's shapes (camelCase)."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from packages_app.models import ArchiveStatus, IndexStatus, ReplicaStatus
-from packages_app.replication import replica_health
-from registry.naming import RESOURCE_IDENTIFIER_PATTERN, VERSION_PATTERN
+from packages_app.replication import replica_health, storage_locations
+from registry.api.fields import VersionNumberField
+from registry.naming import RESOURCE_IDENTIFIER_PATTERN
+
+REPLICATION_COUNT_MAX = 10
+
+
+class ReplicationCountField(serializers.IntegerField):
+    """The copies a package asks for: at most one per configured storage location (the service's check)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=REPLICATION_COUNT_MAX, **kwargs)
+
+
+class ReplicationCountSchema(OpenApiSerializerFieldExtension):
+    """States the bound the server applies: the storage locations configured when the schema is made."""
+
+    target_class = ReplicationCountField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "integer", "minimum": 1, "maximum": min(REPLICATION_COUNT_MAX, len(storage_locations()))}
 
 
 @extend_schema_serializer(component_name="V0Package")
@@ -34,7 +54,9 @@ class PackagePartSerializer(serializers.Serializer):
     """The ``package`` multipart part (or a PATCH body). Read-only fields a client echoes back are ignored."""
 
     description = serializers.CharField(required=False, allow_blank=True)
-    replicationCount = serializers.IntegerField(required=False, min_value=1, max_value=10)
+    replicationCount = ReplicationCountField(
+        required=False, help_text="How many storage locations keep each artifact (at most the number configured)"
+    )
     resourceIdentifier = serializers.RegexField(RESOURCE_IDENTIFIER_PATTERN, required=False, max_length=400)
     name = serializers.CharField(required=False, help_text="Ignored: the name in the path wins")
 
@@ -80,7 +102,7 @@ class VersionDetailSerializer(VersionSerializer):
 class VersionPartSerializer(serializers.Serializer):
     """The ``version`` multipart part: ``id`` is the version to publish."""
 
-    id = serializers.CharField(help_text=f"The version to publish; pattern {VERSION_PATTERN}")
+    id = VersionNumberField(help_text="The version to publish, above the package's latest")
     archiveStatus = serializers.ChoiceField(
         choices=ArchiveStatus.choices, required=False, help_text="Publish archived with 'archive'"
     )
@@ -91,15 +113,24 @@ class VersionUpdateSerializer(serializers.Serializer):
     archiveStatus = serializers.ChoiceField(choices=ArchiveStatus.choices)
 
 
+# The JSON parts of the upload: text fields in the browsable API's form, their objects in the schema.
+@extend_schema_field(PackagePartSerializer)
+class PackagePartJSONField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(VersionPartSerializer)
+class VersionPartJSONField(serializers.JSONField):
+    pass
+
+
 @extend_schema_serializer(component_name="V0PackageUpload")
 class PackageUploadSerializer(serializers.Serializer):
     """The multipart/form-data body of create-or-update (documentation of the parts)."""
 
-    package = serializers.JSONField(
-        required=False, help_text="JSON Package: description, replicationCount, resourceIdentifier"
-    )
-    version = serializers.JSONField(
-        required=False, help_text='JSON Version: {"id": "X.Y.Z", "archiveStatus": "archive" | "unarchive"}'
+    package = PackagePartJSONField(required=False, help_text="JSON: the package's metadata to set")
+    version = VersionPartJSONField(
+        required=False, help_text="JSON: the version to publish from packageFile (both parts, or neither)"
     )
     packageFile = serializers.FileField(
         required=False, help_text="The package archive (zip or tar.gz with publisher.json at its root)"

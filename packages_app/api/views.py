@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, HttpResponseRedirect
 from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -185,7 +185,15 @@ class PackageDetailView(PackageLookupMixin, V0View):
             "name in the path wins over the one in the JSON. Re-sending a version with the same bytes is a "
             "no-op (200); other bytes, or a number used before, is 409 VERSION_EXISTS."
         ),
-        request={"multipart/form-data": PackageUploadSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                PackageUploadSerializer,
+                encoding={
+                    "package": {"contentType": "application/json"},
+                    "version": {"contentType": "application/json"},
+                },
+            )
+        },
         responses={
             201: OpenApiResponse(PackageSerializer, description="A package or a version was created"),
             200: OpenApiResponse(PackageSerializer, description="Only updated (or an identical retry)"),
@@ -308,8 +316,10 @@ class VersionDetailView(PackageLookupMixin, V0View):
         found = self.get_package()
         version = self.get_version(found)
         self.require(found, WRITE)
-        serializer = VersionUpdateSerializer(data=request.data)
+        serializer = VersionUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        if "archiveStatus" not in serializer.validated_data:  # a PATCH that changes nothing
+            return Response(VersionSerializer(version).data)
         updated = services.set_archive_status(
             version=version, archive_status=serializer.validated_data["archiveStatus"]
         )

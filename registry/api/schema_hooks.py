@@ -78,3 +78,24 @@ def document_common_errors(result, generator, request, public):
                     if status_code.startswith(("4", "5")) and "content" not in response:
                         response["content"] = {"application/json": {"schema": envelope}}
     return result
+
+
+# DRF's CharField refuses a NUL character (ProhibitNullCharactersValidator: PostgreSQL text cannot hold
+# one), which a schema without a pattern would admit.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def _refuse_nul(schema: dict) -> None:
+    if schema.get("type") == "string" and not {"pattern", "enum", "format"} & schema.keys():
+        schema["pattern"] = NO_NUL_PATTERN
+    elif schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        _refuse_nul(schema["items"])
+
+
+def state_text_constraints(result, generator, request, public):
+    """Request text the server refuses with a NUL in it says so: a pattern on each free-text property."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            for prop in schema.get("properties", {}).values():
+                _refuse_nul(prop)
+    return result

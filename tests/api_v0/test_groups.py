@@ -124,6 +124,21 @@ def test_patch_changes_one_members_status_by_email(org_admin, analysts, ada):
     assert (response.status_code, list(response.json()["details"]["fields"])) == (400, ["status"])
 
 
+def test_an_empty_patch_answers_the_member_as_it_is(org_admin, analysts, ada):
+    org_admin.post(
+        f"{GROUPS}/analysts/members",
+        {"members": [{"userGroupId": "user:ada@example.com", "status": "admin"}]},
+        format="json",
+    )
+    response = org_admin.patch(f"{GROUPS}/analysts/members/ada@example.com", {}, format="json")
+    assert (response.status_code, response.json()) == (200, {"userGroupId": "user:ada@example.com", "status": "admin"})
+    assert GroupMembership.objects.get(group=analysts, user=ada).status == "admin"
+
+
+def test_an_empty_patch_of_someone_not_in_the_group_is_404(org_admin, analysts, ada):
+    assert org_admin.patch(f"{GROUPS}/analysts/members/ada@example.com", {}, format="json").status_code == 404
+
+
 def test_patching_or_deleting_someone_not_in_the_group_is_404(org_admin, analysts, ada):
     assert (
         org_admin.patch(f"{GROUPS}/analysts/members/ada@example.com", {"status": "admin"}, format="json").status_code

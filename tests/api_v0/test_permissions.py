@@ -88,6 +88,21 @@ def test_a_viewer_role_is_refused_at_organization_level(client_for, grant, organ
     assert response.json()["message"].startswith("permission")
 
 
+def test_a_member_role_is_refused_at_project_level(as_admin, project, stranger):
+    response = as_admin.post(
+        f"{PROJECT}/permissions", {"userGroupId": "user:st@example.com", "permission": "member"}, format="json"
+    )
+    assert (response.status_code, list(response.json()["details"]["fields"])) == (400, ["permission"])
+
+
+def test_changing_an_organization_grant_to_viewer_is_refused(client_for, grant, organization, stranger):
+    grant(organization, "admin", user=stranger)
+    response = client_for(stranger).patch(
+        f"{ORG}/permissions/user:st@example.com", {"permission": "viewer"}, format="json"
+    )
+    assert (response.status_code, list(response.json()["details"]["fields"])) == (400, ["permission"])
+
+
 def test_an_unknown_user_is_400_naming_user_group_id(as_admin, project):
     response = as_admin.post(
         f"{PROJECT}/permissions", {"userGroupId": "user:nobody@example.com", "permission": "viewer"}, format="json"

@@ -85,6 +85,16 @@ def test_unarchiving_restores_the_latest_version(as_modeler, published):
     assert as_modeler.get(f"{BASE}/packages/ledger").json()["latestVersion"] == "2.0.0"
 
 
+def test_an_empty_patch_answers_the_version_as_it_is(as_modeler, published):
+    as_modeler.patch(f"{VERSIONS}/2.0.0", {"archiveStatus": "archive"}, format="json")
+    response = as_modeler.patch(f"{VERSIONS}/2.0.0", {}, format="json")
+    assert (response.status_code, response.json()["archiveStatus"]) == (200, "archive")
+
+
+def test_a_viewer_cannot_send_even_an_empty_patch(as_viewer, published):
+    assert as_viewer.patch(f"{VERSIONS}/2.0.0", {}, format="json").status_code == 403
+
+
 def test_an_unknown_archive_status_is_400_naming_the_field(as_modeler, published):
     response = as_modeler.patch(f"{VERSIONS}/2.0.0", {"archiveStatus": "frozen"}, format="json")
     assert response.status_code == 400

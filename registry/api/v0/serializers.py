@@ -5,8 +5,12 @@ from rest_framework import serializers
 
 from registry.access import permission_level
 from registry.api.fields import TextField
-from registry.models import NAME_MAX_LENGTH, Role
+from registry.models import NAME_MAX_LENGTH, ORGANIZATION_ROLES, PROJECT_ROLES, Role
 from registry.naming import NAME_PATTERN
+
+# The roles a grant may give: organizations have members where projects and packages have viewers.
+ORGANIZATION_ROLE_CHOICES = [role.value for role in ORGANIZATION_ROLES]
+PROJECT_ROLE_CHOICES = [role.value for role in PROJECT_ROLES]
 
 # What the services accept as a principal (registry.services.principal_from_id): stated in the schema too.
 USER_GROUP_ID_PATTERN = r"^(user|group):.+$"
@@ -109,29 +113,45 @@ class PackagePermissionSerializer(PermissionSerializer):
 
 @extend_schema_serializer(component_name="V0PermissionRequest")
 class PermissionRequestSerializer(serializers.Serializer):
-    """The body of a grant, or of a request for one (``?requestPermission=true``)."""
+    """The body of a grant, or of a request for one (``?requestPermission=true``), on a project or package."""
 
     userGroupId = PrincipalIdField(max_length=320, help_text="user:{email} or group:{name}")
-    permission = serializers.ChoiceField(
-        choices=Role.choices, help_text="admin | modeler | viewer (organizations: admin | modeler | member)"
-    )
-    message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    permission = serializers.ChoiceField(choices=PROJECT_ROLE_CHOICES, help_text="admin | modeler | viewer")
+    message = TextField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+@extend_schema_serializer(component_name="V0OrganizationPermissionRequest")
+class OrganizationPermissionRequestSerializer(PermissionRequestSerializer):
+    """The body of a grant, or of a request for one (``?requestPermission=true``), on an organization."""
+
+    permission = serializers.ChoiceField(choices=ORGANIZATION_ROLE_CHOICES, help_text="admin | modeler | member")
 
 
 @extend_schema_serializer(component_name="V0PermissionUpdate")
 class PermissionUpdateSerializer(serializers.Serializer):
-    """A change to one grant, or an admin's decision on a pending request."""
+    """A change to one grant on a project or package, or an admin's decision on a pending request."""
 
     permission = serializers.ChoiceField(
-        choices=Role.choices,
+        choices=PROJECT_ROLE_CHOICES,
         required=False,
-        help_text="The new role (granting a pending request: defaults to the role asked for)",
+        help_text="The new role, admin | modeler | viewer (granting a pending request: defaults to the role asked for)",
     )
-    message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    message = TextField(required=False, allow_blank=True, max_length=2000)
     status = serializers.ChoiceField(
         choices=["granted", "refused"],
         required=False,
-        help_text="refused refuses a pending request; granted (or no status) grants it",
+        help_text="refused refuses a pending request (400 when there is none); granted (or no status) grants it",
+    )
+
+
+@extend_schema_serializer(component_name="V0OrganizationPermissionUpdate")
+class OrganizationPermissionUpdateSerializer(PermissionUpdateSerializer):
+    """A change to one grant on an organization, or an admin's decision on a pending request."""
+
+    permission = serializers.ChoiceField(
+        choices=ORGANIZATION_ROLE_CHOICES,
+        required=False,
+        help_text="The new role, admin | modeler | member (granting a pending request: defaults to the role asked for)",
     )
 
 
@@ -188,8 +208,8 @@ class GroupSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="V0GroupCreate")
 class GroupCreateSerializer(serializers.Serializer):
-    groupName = serializers.CharField(max_length=NAME_MAX_LENGTH, help_text=f"pattern {NAME_PATTERN}")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    groupName = serializers.RegexField(NAME_PATTERN, max_length=NAME_MAX_LENGTH)
+    description = TextField(required=False, allow_blank=True, default="")
 
 
 @extend_schema_serializer(component_name="V0GroupUpdate")

@@ -37,6 +37,8 @@ from registry.api.v0.serializers import (
     GroupUpdateSerializer,
     ListedGroupTokenSerializer,
     OrganizationCreateSerializer,
+    OrganizationPermissionRequestSerializer,
+    OrganizationPermissionUpdateSerializer,
     OrganizationSerializer,
     OrganizationUpdateSerializer,
     PackagePermissionSerializer,
@@ -243,6 +245,7 @@ class PermissionsMixin:
     """Permission endpoints for one kind of resource; subclasses say how to find it and how rows look."""
 
     serializer_class = PermissionSerializer
+    # Organizations grant admin | modeler | member, projects and packages admin | modeler | viewer.
     input_serializers = {"POST": PermissionRequestSerializer, "PATCH": PermissionUpdateSerializer}
     queryset = Grant.objects.none()  # for the schema generator only
 
@@ -263,7 +266,7 @@ class PermissionsMixin:
 
     def grant(self, request):
         scope = self.get_scope()
-        data = validated(PermissionRequestSerializer, request.data)
+        data = validated(self.get_serializer_class(), request.data)
         notify = bool_param(request, "notifyPeople", body_fallback=True)
         asking = bool_param(request, "requestPermission", body_fallback=True)
         if asking and not self.is_admin_of(scope):
@@ -304,7 +307,7 @@ class PermissionsMixin:
     def update_one(self, request, user_group_id: str):
         scope = self.get_scope()
         self.require(scope, ADMIN)
-        data = validated(PermissionUpdateSerializer, request.data, partial=True)
+        data = validated(self.get_serializer_class(), request.data, partial=True)
         services.update_permission(
             scope=scope,
             user_group_id=user_group_id,
@@ -339,11 +342,19 @@ def _own_ids(user) -> set[str]:
 def permission_views(scope_name: str, tag_suffix: str, kwargs: tuple[str, ...], get_scope):
     """The list/grant view and the one-permission view for one kind of resource, each documented."""
     row_serializer = PackagePermissionSerializer if scope_name == "package" else PermissionSerializer
+    if scope_name == "organization":
+        request_serializer, update_serializer = (
+            OrganizationPermissionRequestSerializer,
+            OrganizationPermissionUpdateSerializer,
+        )
+    else:
+        request_serializer, update_serializer = PermissionRequestSerializer, PermissionUpdateSerializer
     who_lists = "viewer, modeler or admin" if scope_name == "project" else "admin"
 
     @extend_schema(parameters=path_parameters(*kwargs))
     class ListView(PermissionsMixin, V0View):
         serializer_class = row_serializer
+        input_serializers = {"POST": request_serializer}
 
         @extend_schema(
             tags=PERMISSIONS,
@@ -357,7 +368,7 @@ def permission_views(scope_name: str, tag_suffix: str, kwargs: tuple[str, ...], 
         @extend_schema(
             tags=PERMISSIONS,
             summary=f"Grant a user or group a role on the {tag_suffix} (admin), or ask for one (requestPermission)",
-            request=PermissionRequestSerializer,
+            request=request_serializer,
             parameters=[REQUEST_PERMISSION, NOTIFY_PEOPLE],
             responses={
                 201: row_serializer,
@@ -372,6 +383,7 @@ def permission_views(scope_name: str, tag_suffix: str, kwargs: tuple[str, ...], 
     @extend_schema(parameters=path_parameters(*kwargs, "user_group_id"))
     class DetailView(PermissionsMixin, V0View):
         serializer_class = row_serializer
+        input_serializers = {"PATCH": update_serializer}
 
         @extend_schema(
             tags=PERMISSIONS,
@@ -384,7 +396,7 @@ def permission_views(scope_name: str, tag_suffix: str, kwargs: tuple[str, ...], 
         @extend_schema(
             tags=PERMISSIONS,
             summary=f"Change a role on the {tag_suffix}, or grant or refuse a pending request (admin)",
-            request=PermissionUpdateSerializer,
+            request=update_serializer,
             parameters=[NOTIFY_PEOPLE],
             responses={200: row_serializer, **WRITE_ERRORS},
         )
@@ -673,8 +685,11 @@ class GroupMemberDetailView(GroupLookupMixin, V0View):
         organization = self.get_group_organization()
         link = self.get_group(organization)
         self.require_manager(organization, link)
-        data = validated(GroupMemberUpdateSerializer, request.data)
-        changed = services.set_member_status(link=link, member_id=member, status=data["status"])
+        data = validated(GroupMemberUpdateSerializer, request.data, partial=True)
+        if "status" not in data:  # a PATCH that changes nothing: the member as it is
+            changed = services.group_member(link=link, member_id=member)
+        else:
+            changed = services.set_member_status(link=link, member_id=member, status=data["status"])
         return Response(GroupMemberSerializer(changed).data)
 
     @extend_schema(

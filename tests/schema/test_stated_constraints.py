@@ -1,0 +1,90 @@
+"""The OpenAPI schema states the constraints the server enforces, so a schema-driven client's requests are
+accepted (the CI schemathesis stage checks this against the live server)."""
+
+import pytest
+from django.test import override_settings
+from drf_spectacular.generators import SchemaGenerator
+
+from registry.api.schema_hooks import NO_NUL_PATTERN
+from registry.naming import NAME_PATTERN, VERSION_PATTERN
+
+pytestmark = pytest.mark.django_db
+
+ORG = "/api/v0/organizations/{org}"
+PACKAGE = f"{ORG}/projects/{{project}}/packages/{{package}}"
+V1_PROJECT = "/v1/organizations/{organizationId}/projects/{projectId}"
+
+
+def generate() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    with django_db_blocker.unblock():
+        return generate()
+
+
+def body_schema(schema: dict, path: str, method: str, media_type: str = "application/json") -> dict:
+    reference = schema["paths"][path][method]["requestBody"]["content"][media_type]["schema"]["$ref"]
+    return schema["components"]["schemas"][reference.rsplit("/", 1)[-1]]
+
+
+def component(schema: dict, reference_holder: dict) -> dict:
+    reference = reference_holder.get("$ref") or reference_holder["allOf"][0]["$ref"]
+    return schema["components"]["schemas"][reference.rsplit("/", 1)[-1]]
+
+
+def test_every_free_text_property_of_a_request_refuses_nul(schema):
+    unstated = [
+        f"{name}.{field}"
+        for name, component_schema in schema["components"]["schemas"].items()
+        if name.endswith("Request")
+        for field, prop in component_schema.get("properties", {}).items()
+        if prop.get("type") == "string" and not {"pattern", "enum", "format"} & prop.keys()
+    ]
+    assert unstated == []
+    description = body_schema(schema, "/api/v0/organizations", "post")["properties"]["description"]
+    assert description["pattern"] == NO_NUL_PATTERN
+
+
+def test_the_server_refuses_the_nul_the_schema_excludes(client_for, grant, user, organization):
+    grant(organization, "admin", user=user)
+    response = client_for(user).patch(
+        f"/api/v0/organizations/{organization.name}", {"description": "a\x00b"}, format="json"
+    )
+    assert (response.status_code, list(response.json()["details"]["fields"])) == (400, ["description"])
+
+
+def test_organization_grants_offer_organization_roles_and_project_grants_project_roles(schema):
+    def roles(path: str, method: str) -> list[str]:
+        return component(schema, body_schema(schema, path, method)["properties"]["permission"])["enum"]
+
+    assert roles(f"{ORG}/permissions", "post") == ["admin", "modeler", "member"]
+    assert roles(f"{ORG}/permissions/{{user_group_id}}", "patch") == ["admin", "modeler", "member"]
+    assert roles(f"{ORG}/projects/{{project}}/permissions", "post") == ["admin", "modeler", "viewer"]
+    assert roles(f"{PACKAGE}/permissions/{{user_group_id}}", "patch") == ["admin", "modeler", "viewer"]
+
+
+def test_replication_count_is_bounded_by_the_storage_locations_configured():
+    with override_settings(REGISTRY_STORAGE_LOCATIONS=["default", "replica-1"]):
+        replication = body_schema(generate(), PACKAGE, "patch")["properties"]["replicationCount"]
+    assert (replication["minimum"], replication["maximum"]) == (1, 2)
+
+
+def test_the_upload_json_parts_are_objects_sent_as_json(schema):
+    body = schema["paths"][PACKAGE]["post"]["requestBody"]["content"]["multipart/form-data"]
+    parts = body_schema(schema, PACKAGE, "post", "multipart/form-data")["properties"]
+    assert body["encoding"] == {
+        "package": {"contentType": "application/json"},
+        "version": {"contentType": "application/json"},
+    }
+    assert component(schema, parts["version"])["properties"]["id"]["pattern"] == VERSION_PATTERN
+    assert "replicationCount" in component(schema, parts["package"])["properties"]
+
+
+def test_names_and_versions_in_bodies_carry_their_patterns(schema):
+    assert body_schema(schema, f"{ORG}/groups", "post")["properties"]["groupName"]["pattern"] == NAME_PATTERN
+    dependency = body_schema(schema, f"{V1_PROJECT}/dependencies", "post")["properties"]
+    assert (dependency["projectId"]["pattern"], dependency["version"]["pattern"]) == (NAME_PATTERN, VERSION_PATTERN)
+    assert body_schema(schema, f"{V1_PROJECT}/packages", "post")["properties"]["version"]["pattern"] == VERSION_PATTERN
