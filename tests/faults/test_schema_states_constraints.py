@@ -5,11 +5,17 @@ first found missing, and the one value the server used to accept wrongly.
 """
 
 import pytest
+from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
 
+from registry.api.schema_hooks import NO_NUL_PATTERN
 from registry.models import Project
+from registry.naming import NAME_PATTERN, VERSION_PATTERN
 
 V0 = "/api/v0/organizations/{org}"
+ORG = V0
+PACKAGE = f"{ORG}/projects/{{project}}/packages/{{package}}"
+V1_PROJECT = "/v1/organizations/{organizationId}/projects/{projectId}"
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +69,71 @@ def test_a_project_description_that_is_not_a_string_is_400_and_not_stored(as_mod
     assert response.json()["code"] == "VALIDATION_FAILED"
     assert "description" in response.json()["details"]["fields"]
     assert Project.objects.get(pk=project.pk).description != str(value)
+
+
+def body_schema(schema: dict, path: str, method: str, media_type: str = "application/json") -> dict:
+    reference = schema["paths"][path][method]["requestBody"]["content"][media_type]["schema"]["$ref"]
+    return schema["components"]["schemas"][reference.rsplit("/", 1)[-1]]
+
+
+def component(schema: dict, reference_holder: dict) -> dict:
+    reference = reference_holder.get("$ref") or reference_holder["allOf"][0]["$ref"]
+    return schema["components"]["schemas"][reference.rsplit("/", 1)[-1]]
+
+
+def test_every_free_text_property_of_a_request_refuses_nul(schema):
+    unstated = [
+        f"{name}.{field}"
+        for name, component_schema in schema["components"]["schemas"].items()
+        if name.endswith("Request")
+        for field, prop in component_schema.get("properties", {}).items()
+        if prop.get("type") == "string" and not {"pattern", "enum", "format"} & prop.keys()
+    ]
+    assert unstated == []
+    description = body_schema(schema, "/api/v0/organizations", "post")["properties"]["description"]
+    assert description["pattern"] == NO_NUL_PATTERN
+
+
+@pytest.mark.django_db
+def test_the_server_refuses_the_nul_the_schema_excludes(client_for, grant, user, organization):
+    grant(organization, "admin", user=user)
+    response = client_for(user).patch(
+        f"/api/v0/organizations/{organization.name}", {"description": "a\x00b"}, format="json"
+    )
+    assert (response.status_code, list(response.json()["details"]["fields"])) == (400, ["description"])
+
+
+def test_organization_grants_offer_organization_roles_and_project_grants_project_roles(schema):
+    def roles(path: str, method: str) -> list[str]:
+        return component(schema, body_schema(schema, path, method)["properties"]["permission"])["enum"]
+
+    assert roles(f"{ORG}/permissions", "post") == ["admin", "modeler", "member"]
+    assert roles(f"{ORG}/permissions/{{user_group_id}}", "patch") == ["admin", "modeler", "member"]
+    assert roles(f"{ORG}/projects/{{project}}/permissions", "post") == ["admin", "modeler", "viewer"]
+    assert roles(f"{PACKAGE}/permissions/{{user_group_id}}", "patch") == ["admin", "modeler", "viewer"]
+
+
+def test_replication_count_is_bounded_by_the_storage_locations_configured():
+    with override_settings(REGISTRY_STORAGE_LOCATIONS=["default", "replica-1"]):
+        replication = body_schema(SchemaGenerator().get_schema(request=None, public=True), PACKAGE, "patch")[
+            "properties"
+        ]["replicationCount"]
+    assert (replication["minimum"], replication["maximum"]) == (1, 2)
+
+
+def test_the_upload_json_parts_are_objects_sent_as_json(schema):
+    body = schema["paths"][PACKAGE]["post"]["requestBody"]["content"]["multipart/form-data"]
+    parts = body_schema(schema, PACKAGE, "post", "multipart/form-data")["properties"]
+    assert body["encoding"] == {
+        "package": {"contentType": "application/json"},
+        "version": {"contentType": "application/json"},
+    }
+    assert component(schema, parts["version"])["properties"]["id"]["pattern"] == VERSION_PATTERN
+    assert "replicationCount" in component(schema, parts["package"])["properties"]
+
+
+def test_names_and_versions_in_bodies_carry_their_patterns(schema):
+    assert body_schema(schema, f"{ORG}/groups", "post")["properties"]["groupName"]["pattern"] == NAME_PATTERN
+    dependency = body_schema(schema, f"{V1_PROJECT}/dependencies", "post")["properties"]
+    assert (dependency["projectId"]["pattern"], dependency["version"]["pattern"]) == (NAME_PATTERN, VERSION_PATTERN)
+    assert body_schema(schema, f"{V1_PROJECT}/packages", "post")["properties"]["version"]["pattern"] == VERSION_PATTERN
