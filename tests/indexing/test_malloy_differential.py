@@ -7,6 +7,7 @@ disagree on any definition (kind, name, parent, line, doc, tags, imported names)
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -26,11 +27,25 @@ def official_outlines() -> dict[str, dict]:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         pytest.skip("the official Malloy parser needs Node.js and npm, and this machine has neither on PATH")
-    if not (NODE_DIR / "node_modules" / "@malloydata" / "malloy").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True, capture_output=True)
+    # Parallel workers each build this fixture: a file lock lets one install while the others wait (two
+    # `npm ci` at once delete each other's node_modules).
+    with open(NODE_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (NODE_DIR / "node_modules" / "@malloydata" / "malloy").is_dir():
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=NODE_DIR,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            if done.returncode != 0:
+                pytest.fail(f"npm ci in {NODE_DIR} failed: {done.stderr[-2000:]}")
     completed = subprocess.run(
-        [node, "outline.js", *map(str, MODELS)], cwd=NODE_DIR, check=True, capture_output=True, text=True
+        [node, "outline.js", *map(str, MODELS)], cwd=NODE_DIR, capture_output=True, text=True, timeout=300
     )
+    if completed.returncode != 0:
+        pytest.fail(f"the official parser failed: {completed.stderr[-2000:]}")
     return {Path(result["file"]).name: result for result in json.loads(completed.stdout)}
 
 
