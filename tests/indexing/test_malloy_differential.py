@@ -7,15 +7,14 @@ disagree on any definition (kind, name, parent, line, doc, tags, imported names)
 
 from __future__ import annotations
 
-import fcntl
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from packages_app.indexing.malloy import parse_malloy
+from tests.node_packages import install_pinned, node_or_skip
 
 NODE_DIR = Path(__file__).parent / "node"
 CORPUS = Path(__file__).parent / "malloy_corpus"
@@ -24,23 +23,8 @@ MODELS = sorted(CORPUS.glob("*.malloy"))
 
 @pytest.fixture(scope="module")
 def official_outlines() -> dict[str, dict]:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("the official Malloy parser needs Node.js and npm, and this machine has neither on PATH")
-    # Parallel workers each build this fixture: a file lock lets one install while the others wait (two
-    # `npm ci` at once delete each other's node_modules).
-    with open(NODE_DIR / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (NODE_DIR / "node_modules" / "@malloydata" / "malloy").is_dir():
-            done = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=NODE_DIR,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            if done.returncode != 0:
-                pytest.fail(f"npm ci in {NODE_DIR} failed: {done.stderr[-2000:]}")
+    node = node_or_skip("the official Malloy parser")
+    install_pinned(NODE_DIR, installed=(NODE_DIR / "node_modules" / "@malloydata" / "malloy").is_dir)
     completed = subprocess.run(
         [node, "outline.js", *map(str, MODELS)], cwd=NODE_DIR, capture_output=True, text=True, timeout=300
     )

@@ -4,10 +4,7 @@ Versions share one artifact and their Dependency rows are written as given, with
 test can set up states that publishing would refuse (cycles, archived versions, conflicts).
 """
 
-import fcntl
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ import pytest
 from packages_app.models import ArchiveStatus, Artifact, Dependency, Package, Version
 from packages_app.resolution import Requirement
 from tests.factories import PackageFactory
+from tests.node_packages import install_pinned, node_or_skip
 
 SHA = "0" * 64
 
@@ -68,21 +66,10 @@ def node_semver() -> list[str]:
     git-ignored tests/resolver/node/node_modules; a file lock keeps parallel workers from installing twice.
     Skipped only when the machine has no Node.js or npm.
     """
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed to run node-semver, the reference for npm ranges")
+    node = node_or_skip("node-semver, the reference for npm ranges,")
     pinned = json.loads((NODE_DIR / "package-lock.json").read_text())["packages"]["node_modules/semver"]["version"]
     installed = NODE_DIR / "node_modules" / "semver" / "package.json"
-    with open(NODE_DIR / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not installed.exists() or json.loads(installed.read_text())["version"] != pinned:
-            done = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=NODE_DIR,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            if done.returncode != 0:
-                pytest.fail(f"npm ci in {NODE_DIR} failed: {done.stderr[-2000:]}")
+    install_pinned(
+        NODE_DIR, installed=lambda: installed.exists() and json.loads(installed.read_text())["version"] == pinned
+    )
     return [node, str(NODE_DIR / "oracle.js")]
