@@ -181,6 +181,7 @@ class ComponentListView(V1View):
         responses=s.ComponentSerializer(many=True),
     )
     def get(self, request, **kwargs):
+        """The project's components by name, paged; filter by status, type, tags, collection or a search."""
         return self.paginated(self.filter_queryset(self.get_queryset()), s.ComponentSerializer)
 
     @extend_schema(
@@ -211,6 +212,7 @@ class ComponentDetailView(V1View):
 
     @extend_schema(operation_id="v1_components_retrieve", responses={200: s.ComponentSerializer, 404: ERROR})
     def get(self, request, **kwargs):
+        """One component: its source, compiled output, schema, status and version numbers."""
         return Response(s.ComponentSerializer(self.get_component()).data)
 
     @extend_schema(
@@ -306,6 +308,7 @@ class ComponentVersionsView(V1View):
 
     @extend_schema(operation_id="v1_components_versions", responses=s.ComponentVersionSerializer(many=True))
     def get(self, request, **kwargs):
+        """The component's published versions, newest first, each with its source and compiled output."""
         component = self.get_component()
         return self.paginated(selectors.versions_of_component(component=component), s.ComponentVersionSerializer)
 
@@ -368,6 +371,7 @@ class AssetListView(V1View):
 
     @extend_schema(operation_id="v1_component_assets_list", responses=s.AssetSerializer(many=True))
     def get(self, request, **kwargs):
+        """The component's working assets (images, fonts, JSON), paged."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         data = s.AssetSerializer(page, many=True, context={"request": request}).data
         return self.get_paginated_response(data)
@@ -402,6 +406,7 @@ class AssetDetailView(V1View):
 
     @extend_schema(operation_id="v1_component_assets_retrieve", responses={200: s.AssetSerializer, 404: ERROR})
     def get(self, request, **kwargs):
+        """One working asset of the component, with the URL of its bytes."""
         return Response(s.AssetSerializer(self.get_asset(), context={"request": request}).data)
 
     @extend_schema(
@@ -462,6 +467,7 @@ class CollectionListView(V1View):
         responses=s.CollectionSerializer(many=True),
     )
     def get(self, request, **kwargs):
+        """The project's collections (folders of components), paged."""
         project = self.get_project()
         collections = selectors.collections_of(project=project)
         folder = request.query_params.get("folderId")
@@ -494,6 +500,7 @@ class CollectionDetailView(V1View):
 
     @extend_schema(operation_id="v1_collections_retrieve", responses={200: s.CollectionSerializer, 404: ERROR})
     def get(self, request, **kwargs):
+        """One collection."""
         return Response(s.CollectionSerializer(self.get_collection()).data)
 
     @extend_schema(
@@ -518,6 +525,7 @@ class DependencyListView(V1View):
 
     @extend_schema(operation_id="v1_dependencies_list", responses=s.DependencySerializer(many=True))
     def get(self, request, **kwargs):
+        """The projects this project depends on, each at one package version."""
         return self.paginated(selectors.dependencies_of(project=self.get_project()), s.DependencySerializer)
 
     @extend_schema(
@@ -567,6 +575,7 @@ class PackageListView(V1View):
 
     @extend_schema(operation_id="v1_packages_list", responses=s.PackageSerializer(many=True))
     def get(self, request, **kwargs):
+        """The project's package versions, newest first."""
         page = self.paginate_queryset(selectors.package_versions_of(project=self.get_project()))
         return self.get_paginated_response(s.PackageSerializer(page, many=True, context={"request": request}).data)
 
@@ -625,6 +634,7 @@ class PackageDetailView(V1View):
 
     @extend_schema(operation_id="v1_packages_retrieve", responses={200: s.PackageSerializer, 404: ERROR})
     def get(self, request, **kwargs):
+        """One package version: its components as published, metadata and dependencies."""
         version = selectors.package_version_for(project=self.get_project(), version=kwargs["version"])
         return Response(s.PackageSerializer(version, context={"request": request}).data)
 
@@ -644,6 +654,7 @@ class PackageResolvedView(V1View):
         responses={200: s.ResolvedPackageSerializer, 404: ERROR},
     )
     def get(self, request, **kwargs):
+        """A package version in its runtime form (Metabind's resolved package), with its locked dependencies' on request."""
         version = selectors.package_version_for(project=self.get_project(), version=kwargs["version"])
         closure = selectors.resolved_closure(version=version) if query_flag(request, "includeDependencies") else []
         return Response(s.resolved_body({"request": request}, version, closure))

@@ -1,5 +1,9 @@
+import inspect
+
 import pytest
 from drf_spectacular.generators import SchemaGenerator
+
+from components_app.api.views import V1View
 
 PROJECT = "/v1/organizations/{organizationId}/projects/{projectId}"
 
@@ -74,3 +78,21 @@ def test_the_token_is_documented_in_either_header(schema):
     security = schema["paths"][f"{PROJECT}/components"]["get"]["security"]
     assert {"BearerAuth": []} in security
     assert {"ApiKeyAuth": []} in security
+
+
+def test_every_v1_operation_is_described_in_its_own_words(schema):
+    base_doc = inspect.getdoc(V1View)
+    operations = [
+        (path, method, operation)
+        for path, methods in schema["paths"].items()
+        if path.startswith("/v1/")
+        for method, operation in methods.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert operations
+    undescribed = [
+        f"{method.upper()} {path}"
+        for path, method, operation in operations
+        if not (operation.get("summary") or operation.get("description")) or operation.get("description") == base_doc
+    ]
+    assert undescribed == []
