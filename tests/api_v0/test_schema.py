@@ -1,7 +1,12 @@
 """The OpenAPI schema documents every v0 route, its multipart parts and its errors."""
 
+import inspect
+
 import pytest
 from drf_spectacular.generators import SchemaGenerator
+
+from registry.api.v0.common import V0View
+from registry.api.v0.views import PermissionsMixin
 
 ORG = "/api/v0/organizations/{org}"
 PROJECT = f"{ORG}/projects/{{project}}"
@@ -61,3 +66,15 @@ def test_the_schema_generates_without_warnings():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_no_v0_operation_is_described_by_a_base_views_docstring(schema):
+    base_docs = {inspect.getdoc(base) for base in (PermissionsMixin, V0View)}
+    described_by_a_base = [
+        f"{method.upper()} {path}"
+        for path, methods in schema["paths"].items()
+        if path.startswith("/api/v0/")
+        for method, operation in methods.items()
+        if method in {"get", "post", "put", "patch", "delete"} and operation.get("description") in base_docs
+    ]
+    assert described_by_a_base == []

@@ -412,6 +412,11 @@ def permission_views(scope_name: str, tag_suffix: str, kwargs: tuple[str, ...], 
         def delete(self, request, user_group_id, **_):
             return self.revoke(request, user_group_id)
 
+    ListView.__doc__ = (
+        f"The roles users and groups hold on the {tag_suffix}: granted here and inherited from above, "
+        "with pending requests for admins."
+    )
+    DetailView.__doc__ = f"One user's or group's role on the {tag_suffix}."
     ListView.get_scope = DetailView.get_scope = get_scope
     ListView.__name__ = f"{scope_name.title()}PermissionListView"
     DetailView.__name__ = f"{scope_name.title()}PermissionDetailView"
