@@ -9,8 +9,8 @@ from rest_framework import serializers
 
 from components_app import selectors
 from components_app.models import AssetStatus, ComponentStatus, ComponentType
-from registry.api.fields import VersionNumberField
-from registry.naming import NAME_MAX_LENGTH, NAME_PATTERN
+from registry.api.fields import NameField, VersionNumberField
+from registry.naming import NAME_MAX_LENGTH
 
 # With ?includeAssets=true a component carries at most this many of its assets (as Metabind documents).
 ASSETS_INLINE = 100
@@ -295,9 +295,7 @@ class ComponentVersionSerializer(serializers.Serializer):
 
 
 class DependencyCreateSerializer(serializers.Serializer):
-    projectId = serializers.RegexField(
-        NAME_PATTERN, max_length=NAME_MAX_LENGTH, help_text="A project of the same organization."
-    )
+    projectId = NameField(help_text="A project of the same organization.")
     version = VersionNumberField(help_text="An existing package version of that project (X.Y.Z).")
 
 

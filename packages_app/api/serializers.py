@@ -6,8 +6,7 @@ from rest_framework import serializers
 
 from packages_app.models import ArchiveStatus, IndexStatus, ReplicaStatus
 from packages_app.replication import replica_health, storage_locations
-from registry.api.fields import VersionNumberField
-from registry.naming import RESOURCE_IDENTIFIER_PATTERN
+from registry.api.fields import ResourceIdentifierField, VersionNumberField
 
 REPLICATION_COUNT_MAX = 10
 
@@ -57,7 +56,7 @@ class PackagePartSerializer(serializers.Serializer):
     replicationCount = ReplicationCountField(
         required=False, help_text="How many storage locations keep each artifact (at most the number configured)"
     )
-    resourceIdentifier = serializers.RegexField(RESOURCE_IDENTIFIER_PATTERN, required=False, max_length=400)
+    resourceIdentifier = ResourceIdentifierField(required=False)
     name = serializers.CharField(required=False, help_text="Ignored: the name in the path wins")
 
 

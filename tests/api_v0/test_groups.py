@@ -51,6 +51,11 @@ def test_a_group_name_outside_the_documented_pattern_is_refused_naming_group_nam
     assert not Group.objects.exists()
 
 
+def test_a_refused_group_name_is_told_which_characters_it_may_use(org_admin):
+    response = org_admin.post(GROUPS, {"groupName": "ops team"}, format="json")
+    assert response.json()["message"] == "groupName: Use only letters, digits, '_' and '-'."
+
+
 def test_a_group_name_taken_in_any_case_is_409(org_admin, analysts):
     response = org_admin.post(GROUPS, {"groupName": "Analysts"}, format="json")
     assert (response.status_code, response.json()["code"]) == (409, "GROUP_EXISTS")

@@ -4,9 +4,8 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from registry.access import permission_level
-from registry.api.fields import TextField
+from registry.api.fields import NameField, OneOfField, TextField
 from registry.models import NAME_MAX_LENGTH, ORGANIZATION_ROLES, PROJECT_ROLES, Role
-from registry.naming import NAME_PATTERN
 
 # The roles a grant may give: organizations have members where projects and packages have viewers.
 ORGANIZATION_ROLE_CHOICES = [role.value for role in ORGANIZATION_ROLES]
@@ -46,7 +45,7 @@ class OrganizationSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="V0OrganizationCreate")
 class OrganizationCreateSerializer(serializers.Serializer):
-    name = serializers.RegexField(NAME_PATTERN, max_length=NAME_MAX_LENGTH)
+    name = NameField()
     displayName = TextField(max_length=200, required=False, allow_blank=True, default="")
     description = TextField(required=False, allow_blank=True, default="")
 
@@ -68,7 +67,7 @@ class ProjectSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="V0ProjectCreate")
 class ProjectCreateSerializer(serializers.Serializer):
-    name = serializers.RegexField(NAME_PATTERN, max_length=NAME_MAX_LENGTH)
+    name = NameField()
     description = TextField(required=False, allow_blank=True, default="")
 
 
@@ -116,7 +115,7 @@ class PermissionRequestSerializer(serializers.Serializer):
     """The body of a grant, or of a request for one (``?requestPermission=true``), on a project or package."""
 
     userGroupId = PrincipalIdField(max_length=320, help_text="user:{email} or group:{name}")
-    permission = serializers.ChoiceField(choices=PROJECT_ROLE_CHOICES, help_text="admin | modeler | viewer")
+    permission = OneOfField(choices=PROJECT_ROLE_CHOICES, help_text="admin | modeler | viewer")
     message = TextField(required=False, allow_blank=True, max_length=2000, default="")
 
 
@@ -124,14 +123,14 @@ class PermissionRequestSerializer(serializers.Serializer):
 class OrganizationPermissionRequestSerializer(PermissionRequestSerializer):
     """The body of a grant, or of a request for one (``?requestPermission=true``), on an organization."""
 
-    permission = serializers.ChoiceField(choices=ORGANIZATION_ROLE_CHOICES, help_text="admin | modeler | member")
+    permission = OneOfField(choices=ORGANIZATION_ROLE_CHOICES, help_text="admin | modeler | member")
 
 
 @extend_schema_serializer(component_name="V0PermissionUpdate")
 class PermissionUpdateSerializer(serializers.Serializer):
     """A change to one grant on a project or package, or an admin's decision on a pending request."""
 
-    permission = serializers.ChoiceField(
+    permission = OneOfField(
         choices=PROJECT_ROLE_CHOICES,
         required=False,
         help_text="The new role, admin | modeler | viewer (granting a pending request: defaults to the role asked for)",
@@ -148,7 +147,7 @@ class PermissionUpdateSerializer(serializers.Serializer):
 class OrganizationPermissionUpdateSerializer(PermissionUpdateSerializer):
     """A change to one grant on an organization, or an admin's decision on a pending request."""
 
-    permission = serializers.ChoiceField(
+    permission = OneOfField(
         choices=ORGANIZATION_ROLE_CHOICES,
         required=False,
         help_text="The new role, admin | modeler | member (granting a pending request: defaults to the role asked for)",
@@ -208,7 +207,7 @@ class GroupSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="V0GroupCreate")
 class GroupCreateSerializer(serializers.Serializer):
-    groupName = serializers.RegexField(NAME_PATTERN, max_length=NAME_MAX_LENGTH)
+    groupName = NameField()
     description = TextField(required=False, allow_blank=True, default="")
 
 
