@@ -382,13 +382,14 @@ SPECTACULAR_SETTINGS = {
     # One enum for the grant roles wherever a serializer names them (v0 permissions).
     "ENUM_NAME_OVERRIDES": {
         "GrantRoleEnum": "registry.models.Role",
-        "OrganizationRoleEnum": ["admin", "modeler", "member"],
-        "ProjectRoleEnum": ["admin", "modeler", "viewer"],
+        "OrganizationRoleEnum": "registry.api.v0.serializers.ORGANIZATION_ROLE_CHOICES",
+        "ProjectRoleEnum": "registry.api.v0.serializers.PROJECT_ROLE_CHOICES",
         "ComponentTypeEnum": "components_app.models.ComponentType",
         "ComponentStatusEnum": "components_app.models.ComponentStatus",
         "MemberStatusEnum": ["admin", "member"],
         "PermissionStatusEnum": ["granted", "pending"],
         "PermissionDecisionEnum": ["granted", "refused"],
+        "PermissionRefusedEnum": ["refused"],
     },
     # The errors any operation can answer (400/401/403/404/429/503, 413/507 on uploads), documented once.
     "POSTPROCESSING_HOOKS": [

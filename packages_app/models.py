@@ -18,7 +18,15 @@ from registry.models import (
     name_is_valid,
     one_pending_request_per_user,
 )
-from registry.naming import RESOURCE_IDENTIFIER_PATTERN, VERSION_PATTERN, validate_resource_identifier
+from registry.naming import (
+    RESOURCE_IDENTIFIER_MAX_LENGTH,
+    RESOURCE_IDENTIFIER_PATTERN,
+    VERSION_PATTERN,
+    validate_resource_identifier,
+)
+
+# The most copies of each artifact a package may ask for (fewer when fewer storage locations are configured).
+REPLICATION_COUNT_MAX = 10
 
 
 def artifact_storage():
@@ -151,7 +159,9 @@ class Package(TimestampedModel):
     kind = models.CharField(max_length=16, choices=PackageKind.choices, default=PackageKind.DATA_MODEL)
     description = models.TextField(blank=True)
     replication_count = models.PositiveSmallIntegerField(default=1)
-    resource_identifier = models.CharField(max_length=400, unique=True, validators=[validate_resource_identifier])
+    resource_identifier = models.CharField(
+        max_length=RESOURCE_IDENTIFIER_MAX_LENGTH, unique=True, validators=[validate_resource_identifier]
+    )
     tags = models.JSONField(default=list, blank=True)
 
     objects = PackageQuerySet.as_manager()
@@ -162,7 +172,7 @@ class Package(TimestampedModel):
             models.UniqueConstraint("project", Lower("name"), name="package_name_unique_ci"),
             models.CheckConstraint(condition=name_is_valid(), name="package_name_valid"),
             models.CheckConstraint(
-                condition=Q(replication_count__gte=1, replication_count__lte=10),
+                condition=Q(replication_count__gte=1, replication_count__lte=REPLICATION_COUNT_MAX),
                 name="package_replication_count_1_to_10",
             ),
             models.CheckConstraint(

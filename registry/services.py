@@ -789,7 +789,7 @@ def _member_key(group: Group, member_id: str) -> dict:
     raise not_found("member", member_id)
 
 
-def _member_of(key: dict, status: str) -> Member:
+def _as_member(key: dict, status: str) -> Member:
     who = key.get("user")
     user_group_id = f"user:{who.email or who.username}" if who is not None else f"group:{key['member_group'].name}"
     return Member(user_group_id, status)
@@ -799,7 +799,7 @@ def group_member(*, link: OrganizationGroup, member_id: str) -> Member:
     """One member of a group with its status; 404 if not a member."""
     key = _member_key(link.group, member_id)
     row = GroupMembership.objects.filter(group_id=link.group_id, **key).only("status").first()
-    return _member_of(key, row.status if row is not None else MemberStatus.MEMBER)
+    return _as_member(key, row.status if row is not None else MemberStatus.MEMBER)
 
 
 def set_member_status(*, link: OrganizationGroup, member_id: str, status: str) -> Member:
@@ -810,7 +810,7 @@ def set_member_status(*, link: OrganizationGroup, member_id: str, status: str) -
         group = Group.objects.select_for_update().get(pk=link.group_id)
         key = _member_key(group, member_id)
         _apply_member(group, **key, status=status)
-    return _member_of(key, status)
+    return _as_member(key, status)
 
 
 def remove_group_member(*, link: OrganizationGroup, member_id: str) -> None:

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from components_app import selectors
 from components_app.models import AssetStatus, ComponentStatus, ComponentType
 from registry.api.fields import NameField, VersionNumberField
-from registry.naming import NAME_MAX_LENGTH
+from registry.naming import NAME_MAX_LENGTH, NAME_PATTERN
 
 # With ?includeAssets=true a component carries at most this many of its assets (as Metabind documents).
 ASSETS_INLINE = 100
@@ -67,10 +67,14 @@ class ComponentMetadataInputSerializer(serializers.Serializer):
     tags = TagsField(required=False)
 
 
+@extend_schema_field({"type": "string", "pattern": NAME_PATTERN, "maxLength": NAME_MAX_LENGTH})
+class ComponentNameField(serializers.CharField):
+    """A component name. The schema states the rule; the service checks it, so that a refusal is Metabind's
+    VALIDATION_FAILED with the name ``provided``."""
+
+
 class ComponentCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(
-        max_length=NAME_MAX_LENGTH, help_text="Unique in the project: letters, digits, _ and -."
-    )
+    name = ComponentNameField(max_length=NAME_MAX_LENGTH, help_text="Unique in the project: letters, digits, _ and -.")
     type = serializers.ChoiceField(choices=ComponentType.choices)
     content = serializers.CharField(
         allow_blank=True,
@@ -87,7 +91,7 @@ class ComponentCreateSerializer(serializers.Serializer):
 class ComponentUpdateSerializer(serializers.Serializer):
     """Every field optional. A published component becomes `modified`."""
 
-    name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False)
+    name = ComponentNameField(max_length=NAME_MAX_LENGTH, required=False)
     type = serializers.ChoiceField(choices=ComponentType.choices, required=False)
     content = serializers.CharField(
         allow_blank=True, trim_whitespace=False, required=False, max_length=CONTENT_MAX_LENGTH

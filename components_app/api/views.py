@@ -25,7 +25,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.functional import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiRequest, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -33,6 +33,7 @@ from rest_framework.response import Response
 
 from components_app import selectors, services
 from components_app.api import serializers as s
+from components_app.assets import SUPPORTED_TYPES
 from components_app.models import Component, ComponentAsset, ComponentStatus, ComponentType
 from packages_app.replication import open_healthy_copy
 from registry.access import WRITE, GrantSnapshot, require
@@ -44,7 +45,8 @@ UNSET = services.UNSET
 
 
 class V1View(GenericAPIView):
-    """Shared base: Metabind pagination, project looked up by name from the path, 404 when not readable."""
+    # Shared base: Metabind pagination, project looked up by name from the path, 404 when not readable. A
+    # comment, not a docstring: drf-spectacular would describe every GET without one of its own by it.
 
     pagination_class = V1Pagination
     filter_backends: list = []
@@ -378,7 +380,11 @@ class AssetListView(V1View):
 
     @extend_schema(
         operation_id="v1_component_assets_create",
-        request={"multipart/form-data": s.AssetUploadSerializer},
+        request={
+            "multipart/form-data": OpenApiRequest(
+                s.AssetUploadSerializer, encoding={"file": {"contentType": ", ".join(SUPPORTED_TYPES)}}
+            )
+        },
         responses={201: s.AssetSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 413: ERROR},
         description=(
             "Upload a file bound to the component (multipart: `file`, `metadata` JSON text, `tags`). Images, "
@@ -654,7 +660,7 @@ class PackageResolvedView(V1View):
         responses={200: s.ResolvedPackageSerializer, 404: ERROR},
     )
     def get(self, request, **kwargs):
-        """A package version in its runtime form (Metabind's resolved package), with its locked dependencies' on request."""
+        """A package version in its runtime form (Metabind's resolved package), and on request its locked dependencies."""
         version = selectors.package_version_for(project=self.get_project(), version=kwargs["version"])
         closure = selectors.resolved_closure(version=version) if query_flag(request, "includeDependencies") else []
         return Response(s.resolved_body({"request": request}, version, closure))

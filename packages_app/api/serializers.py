@@ -4,11 +4,9 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from packages_app.models import ArchiveStatus, IndexStatus, ReplicaStatus
+from packages_app.models import REPLICATION_COUNT_MAX, ArchiveStatus, IndexStatus, ReplicaStatus
 from packages_app.replication import replica_health, storage_locations
 from registry.api.fields import ResourceIdentifierField, VersionNumberField
-
-REPLICATION_COUNT_MAX = 10
 
 
 class ReplicationCountField(serializers.IntegerField):
@@ -40,7 +38,9 @@ class PackageSerializer(serializers.Serializer):
     description = serializers.CharField()
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
-    replicationCount = serializers.IntegerField(source="replication_count", min_value=1, max_value=10)
+    replicationCount = serializers.IntegerField(
+        source="replication_count", min_value=1, max_value=REPLICATION_COUNT_MAX
+    )
     resourceIdentifier = serializers.CharField(source="resource_identifier")
     indexStatus = serializers.SerializerMethodField(help_text="The index status of the latest version")
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from registry.naming import (
     NAME_MAX_LENGTH,
+    RESOURCE_IDENTIFIER_MAX_LENGTH,
     VERSION_MAX_LENGTH,
     VERSION_PATTERN,
     validate_name,
@@ -27,26 +28,33 @@ class TextField(serializers.CharField):
 
 
 @extend_schema_field({"type": "string", "pattern": VERSION_PATTERN, "maxLength": VERSION_MAX_LENGTH})
-class VersionNumberField(serializers.CharField):
-    """A strict ``X.Y.Z`` version. The schema states the pattern; the publish pipeline checks it, so that a
-    bad number is the surface's own INVALID_VERSION error rather than a field error."""
+class VersionNumberField(TextField):
+    """A strict ``X.Y.Z`` version, taken as sent (no trimming). The schema states the pattern; the service
+    that reads the number checks it (INVALID_VERSION when publishing, DEPENDENCY_NOT_FOUND for a dependency),
+    so the error is the surface's own rather than a field error."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
 
 
-class NameField(serializers.CharField):
-    """A name as paths carry it: letters, digits, '_' and '-'. The schema states the validator's pattern,
-    and a refusal says which characters are allowed."""
+class NameField(TextField):
+    """A name as paths carry it: letters, digits, '_' and '-', taken as sent. The schema states the
+    validator's pattern, and a refusal says which characters are allowed."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", NAME_MAX_LENGTH)
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
         self.validators.append(validate_name)
 
 
-class ResourceIdentifierField(serializers.CharField):
-    """A package's registry-wide identifier: letters, digits and '_/.:-'."""
+class ResourceIdentifierField(TextField):
+    """A package's registry-wide identifier: letters, digits and '_/.:-', taken as sent."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 400)
+        kwargs.setdefault("max_length", RESOURCE_IDENTIFIER_MAX_LENGTH)
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
         self.validators.append(validate_resource_identifier)
 

@@ -85,17 +85,33 @@ def document_common_errors(result, generator, request, public):
 NO_NUL_PATTERN = "^[^\\u0000]*$"
 
 
-def _refuse_nul(schema: dict) -> None:
-    if schema.get("type") == "string" and not {"pattern", "enum", "format"} & schema.keys():
-        schema["pattern"] = NO_NUL_PATTERN
-    elif schema.get("type") == "array" and isinstance(schema.get("items"), dict):
-        _refuse_nul(schema["items"])
-
-
 def state_text_constraints(result, generator, request, public):
-    """Request text the server refuses with a NUL in it says so: a pattern on each free-text property."""
-    for name, schema in result.get("components", {}).get("schemas", {}).items():
-        if name.endswith("Request"):
-            for prop in schema.get("properties", {}).values():
-                _refuse_nul(prop)
+    """Request text the server refuses with a NUL in it says so: a pattern on each free-text string of
+    every request body (followed through its references), where no pattern, enum or format says more."""
+    schemas = result.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def walk(schema) -> None:
+        if not isinstance(schema, dict):
+            return
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                walk(schemas.get(name))
+            return
+        if schema.get("type") == "string" and not {"pattern", "enum", "format"} & schema.keys():
+            schema["pattern"] = NO_NUL_PATTERN
+        for key in ("allOf", "oneOf", "anyOf"):
+            for part in schema.get(key, []):
+                walk(part)
+        for prop in schema.get("properties", {}).values():
+            walk(prop)
+        walk(schema.get("items"))
+
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                for media_type in operation.get("requestBody", {}).get("content", {}).values():
+                    walk(media_type.get("schema"))
     return result

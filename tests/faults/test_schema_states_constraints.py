@@ -4,6 +4,8 @@ A schemathesis run over every operation (.ci/schemathesis) checks the whole; the
 first found missing, and the one value the server used to accept wrongly.
 """
 
+import re
+
 import pytest
 from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
@@ -49,7 +51,9 @@ def test_search_needs_a_query_that_is_not_blank(schema):
 
 
 def test_a_grant_names_a_user_or_a_group(schema):
-    assert body_property(schema, f"{V0}/permissions", "post", "userGroupId")["pattern"] == "^(user|group):.+$"
+    pattern = body_property(schema, f"{V0}/permissions", "post", "userGroupId")["pattern"]
+    assert re.search(pattern, "group:analysts")
+    assert not re.search(pattern, "analysts")
 
 
 def test_group_token_names_follow_the_name_rule(schema):
@@ -81,15 +85,26 @@ def component(schema: dict, reference_holder: dict) -> dict:
     return schema["components"]["schemas"][reference.rsplit("/", 1)[-1]]
 
 
-def test_every_free_text_property_of_a_request_refuses_nul(schema):
-    unstated = [
-        f"{name}.{field}"
+def request_strings(schema: dict) -> list[tuple[str, dict]]:
+    """Every string property of the request bodies' components (requests have components of their own)."""
+    return [
+        (f"{name}.{field}", prop)
         for name, component_schema in schema["components"]["schemas"].items()
         if name.endswith("Request")
         for field, prop in component_schema.get("properties", {}).items()
-        if prop.get("type") == "string" and not {"pattern", "enum", "format"} & prop.keys()
+        if prop.get("type") == "string" and not {"enum", "format"} & prop.keys()
     ]
-    assert unstated == []
+
+
+def test_no_text_in_a_request_admits_a_nul_by_its_schema(schema):
+    with_nul = ["\x00", "a\x00", "user:a\x00", "1.0.0\x00", "acme/finance\x00"]
+    admitting = [
+        name
+        for name, prop in request_strings(schema)
+        if "pattern" not in prop or any(re.search(prop["pattern"], text) for text in with_nul)
+    ]
+    assert request_strings(schema)
+    assert admitting == []
     description = body_schema(schema, "/api/v0/organizations", "post")["properties"]["description"]
     assert description["pattern"] == NO_NUL_PATTERN
 
@@ -137,3 +152,31 @@ def test_names_and_versions_in_bodies_carry_their_patterns(schema):
     dependency = body_schema(schema, f"{V1_PROJECT}/dependencies", "post")["properties"]
     assert (dependency["projectId"]["pattern"], dependency["version"]["pattern"]) == (NAME_PATTERN, VERSION_PATTERN)
     assert body_schema(schema, f"{V1_PROJECT}/packages", "post")["properties"]["version"]["pattern"] == VERSION_PATTERN
+
+
+def test_refusing_a_pending_request_documents_both_answers(schema):
+    response = schema["paths"][f"{PACKAGE}/permissions/{{user_group_id}}"]["patch"]["responses"]["200"]
+    change = component(schema, response["content"]["application/json"]["schema"])
+    answers = {reference["$ref"].rsplit("/", 1)[-1] for reference in change["oneOf"]}
+    assert answers == {"V0PackagePermission", "V0PermissionRefused"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [{"groupName": 123}, {"groupName": " ops"}])
+def test_a_group_name_is_taken_as_sent_and_must_be_text(client_for, grant, user, organization, body):
+    grant(organization, "admin", user=user)
+    response = client_for(user).post(f"/api/v0/organizations/{organization.name}/groups", body, format="json")
+    assert (response.status_code, list(response.json()["details"]["fields"])) == (400, ["groupName"])
+
+
+def test_component_names_carry_the_name_pattern_when_created_or_renamed(schema):
+    components = f"{V1_PROJECT}/components"
+    created = body_schema(schema, components, "post")["properties"]["name"]
+    renamed = body_schema(schema, f"{components}/{{componentId}}", "put")["properties"]["name"]
+    assert created["pattern"] == renamed["pattern"] == NAME_PATTERN
+
+
+def test_an_asset_upload_states_the_file_types_it_takes(schema):
+    body = schema["paths"][f"{V1_PROJECT}/components/{{componentId}}/assets"]["post"]["requestBody"]
+    encoding = body["content"]["multipart/form-data"]["encoding"]
+    assert encoding == {"file": {"contentType": "image/*, font/*, application/json"}}

@@ -12,7 +12,7 @@ ORGANIZATION_ROLE_CHOICES = [role.value for role in ORGANIZATION_ROLES]
 PROJECT_ROLE_CHOICES = [role.value for role in PROJECT_ROLES]
 
 # What the services accept as a principal (registry.services.principal_from_id): stated in the schema too.
-USER_GROUP_ID_PATTERN = r"^(user|group):.+$"
+USER_GROUP_ID_PATTERN = r"^(user|group):[^\u0000]+$"
 
 
 @extend_schema_field({"type": "string", "pattern": USER_GROUP_ID_PATTERN, "maxLength": 320})
@@ -97,6 +97,14 @@ class PermissionSerializer(serializers.Serializer):
     )
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="V0PermissionRefused")
+class PermissionRefusedSerializer(serializers.Serializer):
+    """The answer to refusing a pending request when the principal is left with no role here."""
+
+    userGroupId = serializers.CharField(help_text="user:{email} or group:{name}")
+    status = serializers.ChoiceField(choices=["refused"])
 
 
 @extend_schema_serializer(component_name="V0PackagePermission")

@@ -9,7 +9,7 @@ from datetime import UTC
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -42,6 +42,7 @@ from registry.api.v0.serializers import (
     OrganizationSerializer,
     OrganizationUpdateSerializer,
     PackagePermissionSerializer,
+    PermissionRefusedSerializer,
     PermissionRequestSerializer,
     PermissionSerializer,
     PermissionUpdateSerializer,
@@ -245,8 +246,6 @@ class PermissionsMixin:
     """Permission endpoints for one kind of resource; subclasses say how to find it and how rows look."""
 
     serializer_class = PermissionSerializer
-    # Organizations grant admin | modeler | member, projects and packages admin | modeler | viewer.
-    input_serializers = {"POST": PermissionRequestSerializer, "PATCH": PermissionUpdateSerializer}
     queryset = Grant.objects.none()  # for the schema generator only
 
     def get_scope(self):
@@ -319,10 +318,7 @@ class PermissionsMixin:
         )
         row = permission_of(scope, user_group_id, with_requests=True)
         if row is None:  # a refused request, and nothing else: say so
-            return Response(
-                {"userGroupId": user_group_id, "status": "refused"},
-                status=status.HTTP_200_OK,
-            )
+            return Response(PermissionRefusedSerializer({"userGroupId": user_group_id, "status": "refused"}).data)
         return self.respond(row)
 
     def revoke(self, request, user_group_id: str):
@@ -398,7 +394,14 @@ def permission_views(scope_name: str, tag_suffix: str, kwargs: tuple[str, ...], 
             summary=f"Change a role on the {tag_suffix}, or grant or refuse a pending request (admin)",
             request=update_serializer,
             parameters=[NOTIFY_PEOPLE],
-            responses={200: row_serializer, **WRITE_ERRORS},
+            responses={
+                200: PolymorphicProxySerializer(
+                    component_name=f"V0{row_serializer.__name__.removesuffix('Serializer')}Change",
+                    serializers=[row_serializer, PermissionRefusedSerializer],
+                    resource_type_field_name=None,
+                ),
+                **WRITE_ERRORS,
+            },
         )
         def patch(self, request, user_group_id, **_):
             return self.update_one(request, user_group_id)
@@ -412,9 +415,10 @@ def permission_views(scope_name: str, tag_suffix: str, kwargs: tuple[str, ...], 
         def delete(self, request, user_group_id, **_):
             return self.revoke(request, user_group_id)
 
+    inherited = "" if scope_name == "organization" else " and inherited from above"
     ListView.__doc__ = (
-        f"The roles users and groups hold on the {tag_suffix}: granted here and inherited from above, "
-        "with pending requests for admins."
+        f"The roles users and groups hold on the {tag_suffix}: granted here{inherited}, with pending "
+        "requests for admins."
     )
     DetailView.__doc__ = f"One user's or group's role on the {tag_suffix}."
     ListView.get_scope = DetailView.get_scope = get_scope
