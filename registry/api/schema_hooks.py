@@ -81,10 +81,10 @@ def document_common_errors(result, generator, request, public):
 
 
 # DRF's CharField refuses a NUL character (ProhibitNullCharactersValidator: PostgreSQL text cannot hold
-# one), which a schema without a pattern would admit. Said as "not containing NUL" rather than as a
-# pattern for the whole text, so that Swagger UI's examples stay "string" instead of text generated from
-# the pattern.
-NO_NUL = {"pattern": "\\u0000"}
+# one), which a schema without a pattern would admit. A pattern for the whole text, not "not: {pattern:
+# NUL}": schemathesis's coverage phase cannot build multipart bodies under "not". (Swagger UI's
+# try-it-out examples show text generated from the pattern instead of "string".)
+NO_NUL_PATTERN = "^[^\\u0000]*$"
 
 
 def state_text_constraints(result, generator, request, public):
@@ -102,8 +102,8 @@ def state_text_constraints(result, generator, request, public):
                 seen.add(name)
                 walk(schemas.get(name))
             return
-        if schema.get("type") == "string" and not {"pattern", "enum", "format", "not"} & schema.keys():
-            schema["not"] = dict(NO_NUL)
+        if schema.get("type") == "string" and not {"pattern", "enum", "format"} & schema.keys():
+            schema["pattern"] = NO_NUL_PATTERN
         for key in ("allOf", "oneOf", "anyOf"):
             for part in schema.get(key, []):
                 walk(part)
