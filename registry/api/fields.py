@@ -27,9 +27,7 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-@extend_schema_field(
-    {"type": "string", "pattern": VERSION_PATTERN, "maxLength": VERSION_MAX_LENGTH, "example": "1.0.0"}
-)
+@extend_schema_field({"type": "string", "pattern": VERSION_PATTERN, "maxLength": VERSION_MAX_LENGTH})
 class VersionNumberField(TextField):
     """A strict ``X.Y.Z`` version, taken as sent (no trimming). The schema states the pattern; the service
     that reads the number checks it (INVALID_VERSION when publishing, DEPENDENCY_NOT_FOUND for a dependency),
